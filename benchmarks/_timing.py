@@ -1,0 +1,83 @@
+"""Paired timing for the benchmarks: two contenders, alternated, in one process.
+
+Absolute times depend on the machine; ratios measured side by side, with the
+two contenders alternating so that both see the same machine state, are what
+the benchmarks report.
+"""
+
+from __future__ import annotations
+
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def paired_times(
+    first: Callable[[], Any],
+    second: Callable[[], Any],
+    *,
+    repeats: int = 7,
+    warmup: int = 1,
+) -> dict[str, float]:
+    """Time ``first`` and ``second`` alternately; return medians and their ratio.
+
+    Returns a dict with ``first_s`` and ``second_s`` (median seconds per call)
+    and ``ratio`` = median over runs of (first time / second time), where each
+    run times the two back to back (the order alternates between runs).
+    """
+    for _ in range(warmup):
+        first()
+        second()
+    t1: list[float] = []
+    t2: list[float] = []
+    for i in range(repeats):
+        order = (0, 1) if i % 2 == 0 else (1, 0)
+        times = [0.0, 0.0]
+        for j in order:
+            f = first if j == 0 else second
+            start = time.perf_counter()
+            f()
+            times[j] = time.perf_counter() - start
+        t1.append(times[0])
+        t2.append(times[1])
+    ratios = [a / b for a, b in zip(t1, t2)]
+    return {
+        "first_s": statistics.median(t1),
+        "second_s": statistics.median(t2),
+        "ratio": statistics.median(ratios),
+    }
+
+
+def machine_description() -> dict[str, Any]:
+    """CPU model, core count, Python/numpy/scipy versions and the BLAS numpy uses."""
+    import os
+
+    import numpy as np
+    import scipy
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    blas = "unknown"
+    try:
+        cfg = np.show_config(mode="dicts")
+        info = cfg.get("Build Dependencies", {}).get("blas", {})
+        blas = f"{info.get('name', '?')} {info.get('version', '')}".strip()
+    except Exception:  # pragma: no cover - depends on the numpy build
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "blas": blas,
+    }

@@ -1,0 +1,41 @@
+"""lowrank: small, exact numerical companions to the course on low-rank and structured matrices.
+
+Every public function checks its arguments (``TypeError`` / ``ValueError``
+naming the argument) and never modifies its inputs.
+"""
+
+from .pinv import penrose_residuals, pinv, regularized_pinv
+from .svd import low_rank_approx, randomized_svd, truncated_svd
+from .cr import cr_expected_error, cr_matmul, cr_probabilities
+from .interpolative import interp_decomp
+from .cur import cur
+from .monarch import monarch_matmul, monarch_project, monarch_to_dense
+from .hippo import discretize, hippo_legs, hippo_legt
+from .s4 import causal_conv, dplr_kernel, legs_nplr, ssm_kernel, ssm_scan
+
+__all__ = [
+    "penrose_residuals",
+    "pinv",
+    "regularized_pinv",
+    "low_rank_approx",
+    "randomized_svd",
+    "truncated_svd",
+    "cr_expected_error",
+    "cr_matmul",
+    "cr_probabilities",
+    "interp_decomp",
+    "cur",
+    "monarch_matmul",
+    "monarch_project",
+    "monarch_to_dense",
+    "discretize",
+    "hippo_legs",
+    "hippo_legt",
+    "causal_conv",
+    "dplr_kernel",
+    "legs_nplr",
+    "ssm_kernel",
+    "ssm_scan",
+]
+
+__version__ = "0.1.0"

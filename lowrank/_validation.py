@@ -1,0 +1,170 @@
+"""Argument checking shared by every public function of :mod:`lowrank`.
+
+Each helper either returns a cleaned-up value (an ndarray of a known dtype,
+a Python ``int``, a ``numpy.random.Generator`` ...) or raises ``TypeError``
+(wrong kind of object) / ``ValueError`` (right kind, bad value) with a
+message that starts with the name of the offending argument.
+
+The helpers never write into the arrays they are given; the arrays they
+return may share memory with the input, so callers must not write into
+them either (the public functions only ever build new arrays).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "as_matrix",
+    "as_vector",
+    "as_array",
+    "check_int",
+    "check_positive",
+    "check_nonnegative",
+    "check_choice",
+    "as_rng",
+]
+
+_REAL_KINDS = "iuf"
+_COMPLEX_KINDS = "iufc"
+
+
+def as_array(
+    x: ArrayLike,
+    name: str,
+    *,
+    ndim: int | Iterable[int],
+    allow_complex: bool = False,
+    allow_empty: bool = False,
+) -> NDArray[Any]:
+    """Convert ``x`` to a finite float64 (or complex128) array with a given ndim.
+
+    Parameters
+    ----------
+    x : array_like
+        The argument to check.
+    name : str
+        The argument's name, used in error messages.
+    ndim : int or iterable of int
+        The allowed numbers of dimensions.
+    allow_complex : bool, optional
+        Accept complex input (returned as complex128).
+    allow_empty : bool, optional
+        Accept arrays with a zero-length axis.
+
+    Returns
+    -------
+    ndarray
+        ``x`` as float64 (complex128 if complex input is allowed and given).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not numeric (strings, objects, booleans, complex when
+        not allowed).
+    ValueError
+        If ``x`` has the wrong number of dimensions, is empty, or holds
+        NaN or infinity.
+    """
+    allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be a numeric array, got {type(x).__name__}")
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as exc:  # ragged nested lists and the like
+        raise ValueError(f"{name} could not be read as an array: {exc}") from None
+    kinds = _COMPLEX_KINDS if allow_complex else _REAL_KINDS
+    if arr.dtype.kind not in kinds:
+        what = "real or complex" if allow_complex else "real"
+        raise TypeError(f"{name} must hold {what} numbers, got dtype {arr.dtype}")
+    if arr.ndim not in allowed:
+        shapes = " or ".join(f"{d}-D" for d in allowed)
+        raise ValueError(f"{name} must be {shapes}, got an array of shape {arr.shape}")
+    if arr.size == 0 and not allow_empty:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    target = np.complex128 if arr.dtype.kind == "c" else np.float64
+    arr = arr.astype(target, copy=False)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must not contain NaN or infinity")
+    return arr
+
+
+def as_matrix(A: ArrayLike, name: str = "A", *, allow_complex: bool = False) -> NDArray[Any]:
+    """Check that ``A`` is a non-empty finite 2-D numeric array; see :func:`as_array`."""
+    return as_array(A, name, ndim=2, allow_complex=allow_complex)
+
+
+def as_vector(x: ArrayLike, name: str, *, allow_complex: bool = False) -> NDArray[Any]:
+    """Check that ``x`` is a non-empty finite 1-D numeric array; see :func:`as_array`."""
+    return as_array(x, name, ndim=1, allow_complex=allow_complex)
+
+
+def check_int(value: Any, name: str, *, low: int | None = None, high: int | None = None) -> int:
+    """Return ``value`` as ``int`` after checking ``low <= value <= high``.
+
+    Booleans and non-integral numbers raise ``TypeError``; integral floats such
+    as ``3.0`` are refused too, so that a silently truncated rank cannot occur.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value}")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value}")
+    return value
+
+
+def _check_real_scalar(value: Any, name: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return value
+
+
+def check_positive(value: Any, name: str) -> float:
+    """Return ``value`` as ``float`` after checking it is finite and ``> 0``."""
+    value = _check_real_scalar(value, name)
+    if value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+    return value
+
+
+def check_nonnegative(value: Any, name: str) -> float:
+    """Return ``value`` as ``float`` after checking it is finite and ``>= 0``."""
+    value = _check_real_scalar(value, name)
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return value
+
+
+def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
+    """Return ``value`` after checking it is one of the strings ``choices``."""
+    choices = tuple(choices)
+    if not isinstance(value, str) or value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {options}; got {value!r}")
+    return value
+
+
+def as_rng(rng: Any, name: str = "rng") -> np.random.Generator:
+    """Turn ``None``, an int seed or a ``numpy.random.Generator`` into a Generator.
+
+    ``None`` gives a fresh unseeded generator; an int gives
+    ``numpy.random.default_rng(seed)``, so equal seeds give equal results.
+    A Generator is used as is (and advanced by the caller's use).
+    """
+    if rng is None or isinstance(rng, np.random.Generator):
+        return np.random.default_rng(rng)
+    if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, numbers.Integral):
+        raise TypeError(f"{name} must be None, an int seed or a numpy.random.Generator, got {rng!r}")
+    if rng < 0:
+        raise ValueError(f"{name} must be a non-negative seed, got {rng}")
+    return np.random.default_rng(int(rng))

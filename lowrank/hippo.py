@@ -1,0 +1,222 @@
+"""HiPPO: the linear ODEs that keep an online polynomial summary of a signal.
+
+Chapter: ``chapters/hippo.ipynb``.
+
+The coefficients ``c(t)`` of the projection of a signal's history onto
+orthonormal Legendre polynomials obey a linear ODE ``c' = A c + B f``
+(HiPPO-LegT) or ``c' = (A c + B f) / t`` (HiPPO-LegS). This module builds
+``(A, B)`` for both measures and turns a continuous system into a discrete
+recurrence ``c_k = Ab c_{k-1} + Bb f_k``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg
+from numpy.typing import ArrayLike, NDArray
+
+from ._validation import as_matrix, as_vector, check_choice, check_int, check_positive
+
+__all__ = ["hippo_legs", "hippo_legt", "discretize"]
+
+_METHODS = ("bilinear", "zoh", "forward_euler", "backward_euler")
+
+
+def hippo_legs(N: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """HiPPO-LegS matrices: memory of ``f`` on ``[0, t]`` under the uniform measure.
+
+    Parameters
+    ----------
+    N : int
+        Number of Legendre coefficients kept, ``N >= 1``.
+
+    Returns
+    -------
+    A : ndarray, shape (N, N)
+        Lower triangular; ``A[n, k] = -sqrt((2n+1)(2k+1))`` for ``n > k``,
+        ``-(n+1)`` for ``n = k`` and ``0`` for ``n < k``.
+    B : ndarray, shape (N,)
+        ``B[n] = sqrt(2n+1)``.
+
+    Raises
+    ------
+    TypeError
+        If ``N`` is not an integer.
+    ValueError
+        If ``N < 1``.
+
+    Notes
+    -----
+    With ``g_n(t, x) = sqrt(2n+1) P_n(2x/t - 1)`` (orthonormal for the
+    uniform probability measure on ``[0, t]``) and
+    ``c_n(t) = (1/t) int_0^t f(x) g_n(t, x) dx``, the coefficients satisfy
+    ``c'(t) = (A c(t) + B f(t)) / t`` :cite:p:`gu2020hippo`. The eigenvalues
+    of ``A`` are its diagonal entries ``-1, ..., -N``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lowrank import hippo_legs
+    >>> A, B = hippo_legs(3)
+    >>> np.round(A**2, 12)  # squares of the entries are integers
+    array([[ 1.,  0.,  0.],
+           [ 3.,  4.,  0.],
+           [ 5., 15.,  9.]])
+    >>> B**2
+    array([1., 3., 5.])
+    """
+    N = check_int(N, "N", low=1)
+    n = np.arange(N)
+    r = np.sqrt(2.0 * n + 1.0)
+    A = -np.tril(np.outer(r, r), -1) - np.diag(n + 1.0)
+    return A, r
+
+
+def hippo_legt(N: int, theta: float = 1.0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """HiPPO-LegT matrices: memory of ``f`` on the sliding window ``[t - theta, t]``.
+
+    Parameters
+    ----------
+    N : int
+        Number of Legendre coefficients kept, ``N >= 1``.
+    theta : float, optional
+        Window length, ``theta > 0``. Default 1.
+
+    Returns
+    -------
+    A : ndarray, shape (N, N)
+        ``A[n, k] = -(1/theta) sqrt((2n+1)(2k+1))`` for ``n >= k`` and
+        ``-(1/theta) sqrt((2n+1)(2k+1)) (-1)^(n-k)`` for ``n < k``.
+    B : ndarray, shape (N,)
+        ``B[n] = sqrt(2n+1) / theta``.
+
+    Raises
+    ------
+    TypeError
+        If ``N`` is not an integer or ``theta`` is not a real number.
+    ValueError
+        If ``N < 1`` or ``theta <= 0`` (or is not finite).
+
+    Notes
+    -----
+    With ``g_n(t, x) = sqrt(2n+1) P_n(2(x-t)/theta + 1)`` and
+    ``c_n(t) = (1/theta) int_{t-theta}^t f(x) g_n(t, x) dx``, differentiating
+    gives a term in ``f(t - theta)``; replacing that value by its
+    reconstruction ``sum_k c_k(t) g_k(t, t - theta)`` closes the system
+    ``c' = A c + B f`` :cite:p:`voelker2019,gu2020hippo`. The ODE is exact
+    whenever ``f`` is a polynomial of degree ``< N`` on the window.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lowrank import hippo_legt
+    >>> A, B = hippo_legt(3, theta=0.5)
+    >>> np.sign(A)  # -1 on and below the diagonal, alternating above it
+    array([[-1.,  1., -1.],
+           [-1., -1.,  1.],
+           [-1., -1., -1.]])
+    >>> np.round((B * 0.5)**2, 12)  # B = sqrt(2n+1) / theta
+    array([1., 3., 5.])
+    """
+    N = check_int(N, "N", low=1)
+    theta = check_positive(theta, "theta")
+    n = np.arange(N)
+    r = np.sqrt(2.0 * n + 1.0)
+    diff = n[:, None] - n[None, :]
+    sign = np.where((diff >= 0) | (diff % 2 == 0), 1.0, -1.0)
+    A = -(sign * np.outer(r, r)) / theta
+    return A, r / theta
+
+
+def discretize(
+    A: ArrayLike,
+    B: ArrayLike,
+    dt: float,
+    method: str = "bilinear",
+) -> tuple[NDArray[np.inexact], NDArray[np.inexact]]:
+    """Discretize ``x' = A x + B u`` with step ``dt`` into ``x_k = Ab x_{k-1} + Bb u_k``.
+
+    Parameters
+    ----------
+    A : array_like, shape (N, N)
+        State matrix (real or complex).
+    B : array_like, shape (N,)
+        Input vector (real or complex).
+    dt : float
+        Step size, ``dt > 0``.
+    method : {"bilinear", "zoh", "forward_euler", "backward_euler"}, optional
+        Discretization rule. Default ``"bilinear"``.
+
+    Returns
+    -------
+    Ab : ndarray, shape (N, N)
+        Discrete state matrix (complex if ``A`` or ``B`` is complex).
+    Bb : ndarray, shape (N,)
+        Discrete input vector.
+
+    Raises
+    ------
+    TypeError
+        If ``A``, ``B`` or ``dt`` is not numeric.
+    ValueError
+        If ``A`` is not square, ``B`` does not have length ``N``, an array
+        holds NaN/inf, ``dt <= 0``, ``method`` is unknown, or the matrix to
+        invert (``I - dt A`` or ``I - dt A / 2``) is singular.
+
+    Notes
+    -----
+    With ``I`` the identity :cite:p:`gu2020hippo`:
+
+    - forward Euler: ``Ab = I + dt A``, ``Bb = dt B``;
+    - backward Euler: ``Ab = (I - dt A)^{-1}``, ``Bb = dt (I - dt A)^{-1} B``;
+    - bilinear (trapezoid, Tustin): ``Ab = (I - dt A/2)^{-1} (I + dt A/2)``,
+      ``Bb = dt (I - dt A/2)^{-1} B``;
+    - zero-order hold (``u`` constant over a step):
+      ``Ab = exp(dt A)``, ``Bb = int_0^dt exp(s A) ds B``, which equals
+      ``A^{-1} (exp(dt A) - I) B`` when ``A`` is invertible. Both blocks are
+      read off one exponential ``expm(dt [[A, B], [0, 0]])``, which needs no
+      inverse of ``A``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lowrank import discretize
+    >>> Ab, Bb = discretize([[-2.0]], [1.0], 0.5, method="bilinear")
+    >>> Ab, Bb  # (1 - 0.5) / (1 + 0.5) and 0.5 / (1 + 0.5)
+    (array([[0.33333333]]), array([0.33333333]))
+    >>> Ab, Bb = discretize([[-2.0]], [1.0], 0.5, method="zoh")
+    >>> bool(np.isclose(Ab[0, 0], np.exp(-1.0))), bool(np.isclose(Bb[0], (1 - np.exp(-1.0)) / 2))
+    (True, True)
+    """
+    A = as_matrix(A, "A", allow_complex=True)
+    B = as_vector(B, "B", allow_complex=True)
+    N = A.shape[0]
+    if A.shape != (N, N):
+        raise ValueError(f"A must be square, got shape {A.shape}")
+    if B.shape != (N,):
+        raise ValueError(f"B must have length {N} (the size of A), got shape {B.shape}")
+    dt = check_positive(dt, "dt")
+    method = check_choice(method, "method", _METHODS)
+    dtype = np.result_type(A, B)
+    eye = np.eye(N, dtype=dtype)
+
+    if method == "forward_euler":
+        return eye + dt * A, dt * B
+    if method == "zoh":
+        block = np.zeros((N + 1, N + 1), dtype=dtype)
+        block[:N, :N] = dt * A
+        block[:N, N] = dt * B
+        E = scipy.linalg.expm(block)
+        return E[:N, :N], E[:N, N]
+
+    # Implicit rules: one LU factorization of M, solved for [Ab | Bb] at once.
+    if method == "backward_euler":
+        M, rhs = eye - dt * A, eye
+    else:  # bilinear
+        M, rhs = eye - (dt / 2) * A, eye + (dt / 2) * A
+    try:
+        X = np.linalg.solve(M, np.column_stack([rhs, dt * B]))
+    except np.linalg.LinAlgError:
+        which = "I - dt*A/2" if method == "bilinear" else "I - dt*A"
+        raise ValueError(f"dt = {dt} makes {which} singular; choose another step") from None
+    return X[:, :N], X[:, N]

@@ -1,0 +1,420 @@
+"""Tests of lowrank.cr: the column-row (CR) sampling estimator of a matrix product."""
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from lowrank import cr_expected_error, cr_matmul, cr_probabilities
+
+EPS = np.finfo(np.float64).eps
+
+
+# ---------------------------------------------------------------- independent references
+def enumerated_moments(A, B, k, p):
+    """Exact E[CR] and E||AB - CR||_F^2 by summing over all n^k ordered draws.
+
+    Independent of the closed form: it only uses the definition of the estimator
+    (average of A[:, i] B[i, :] / p_i over k i.i.d. draws). Loops over outcomes,
+    which is fine for n^k <= 64.
+    """
+    n = A.shape[1]
+    AB = A @ B
+    mean = np.zeros_like(AB)
+    err = 0.0
+    for draws in itertools.product(range(n), repeat=k):
+        prob = np.prod(p[list(draws)])
+        if prob == 0:
+            continue
+        CR = sum(np.outer(A[:, i], B[i, :]) / p[i] for i in draws) / k
+        mean += prob * CR
+        err += prob * np.sum((AB - CR) ** 2)
+    return mean, err
+
+
+def term_weights(A, B):
+    """w_i = ||A[:, i]|| ||B[i, :]||, written out with explicit sums (no scaling)."""
+    return np.sqrt(np.einsum("ji,ji->i", A, A)) * np.sqrt(np.einsum("ij,ij->i", B, B))
+
+
+def rounding_scale(A, B, p):
+    """Size of the rounding error of the closed form: a few n eps times sum_i w_i^2 / p_i."""
+    w = term_weights(A, B)
+    keep = p > 0
+    return 10 * A.shape[1] * EPS * np.sum(w[keep] ** 2 / p[keep])
+
+
+# ---------------------------------------------------------------- strategies
+# Entries are 0 or of magnitude in [1e-4, 1], so that exact power-of-two rescalings by
+# up to 2**+-600 (tested below) keep every entry representable.
+magnitudes = st.floats(1e-4, 1.0)
+entries = st.one_of(st.just(0.0), magnitudes, magnitudes.map(lambda x: -x))
+
+
+@st.composite
+def products(draw, max_side=4):
+    """A (m×n), B (n×q) with n <= 4, entries 0 or 1e-4 <= |x| <= 1; some lines may be zero."""
+    m, n, q = (draw(st.integers(1, max_side)) for _ in range(3))
+    A = draw(arrays(np.float64, (m, n), elements=entries))
+    B = draw(arrays(np.float64, (n, q), elements=entries))
+    return A, B
+
+
+@st.composite
+def probability_vectors(draw, n):
+    raw = draw(arrays(np.float64, n, elements=st.floats(0.05, 1.0)))
+    return raw / raw.sum()
+
+
+# ---------------------------------------------------------------- cr_probabilities
+def test_probabilities_match_hand_computed_weights():
+    A = np.array([[3.0, 0.0, 1.0], [4.0, 0.0, 0.0]])  # column norms 5, 0, 1
+    B = np.array([[1.0, 0.0], [0.0, 7.0], [0.0, 2.0]])  # row norms 1, 7, 2
+    np.testing.assert_allclose(cr_probabilities(A, B), [5 / 7, 0.0, 2 / 7], rtol=1e-15)
+    np.testing.assert_array_equal(cr_probabilities(A, B, kind="uniform"), np.full(3, 1 / 3))
+
+
+@given(products())
+def test_probabilities_are_normalized_weights(AB):
+    A, B = AB
+    p = cr_probabilities(A, B)
+    w = term_weights(A, B)
+    assert p.shape == (A.shape[1],)
+    assert np.all(p >= 0)
+    assert abs(p.sum() - 1) <= 4 * A.shape[1] * EPS
+    if w.sum() > 0:
+        # Norms computed two ways (scaled numpy norms vs einsum) agree to a few ulps.
+        np.testing.assert_allclose(p, w / w.sum(), rtol=1e-13, atol=1e-15)
+    else:
+        np.testing.assert_array_equal(p, np.full(A.shape[1], 1 / A.shape[1]))
+
+
+def test_probabilities_are_scale_invariant_even_near_overflow():
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((5, 6))
+    B = rng.standard_normal((6, 3))
+    p = cr_probabilities(A, B)
+    # Unscaled, the squared column norms of 1e200 * A would overflow to inf.
+    for cA, cB in [(1e200, 1.0), (1e-200, 1e-200), (1e200, 1e-250)]:
+        np.testing.assert_allclose(cr_probabilities(cA * A, cB * B), p, rtol=1e-14)
+
+
+def test_probabilities_of_zero_product_are_uniform():
+    A = np.zeros((2, 4))
+    B = np.ones((4, 3))
+    np.testing.assert_array_equal(cr_probabilities(A, B), np.full(4, 0.25))
+
+
+# ---------------------------------------------------------------- cr_matmul
+def test_matmul_uses_the_stated_draws_and_scaling():
+    # Rebuild C R term by term from the same draws: (1/k) sum_t A[:, i_t] B[i_t, :] / p_{i_t}.
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((4, 9))
+    B = rng.standard_normal((9, 5))
+    p = cr_probabilities(A, B)
+    k = 6
+    idx = np.random.default_rng(7).choice(9, size=k, p=p)
+    expected = sum(np.outer(A[:, i], B[i, :]) / p[i] for i in idx) / k
+    np.testing.assert_allclose(cr_matmul(A, B, k, rng=7), expected, rtol=1e-13, atol=1e-14)
+
+
+def test_matmul_is_exact_when_terms_are_positive_multiples_of_one_matrix():
+    # Every A[:, i] B[i, :] = c_i u v^T with c_i > 0: each optimal draw equals (sum c_i) u v^T.
+    u, v = np.array([1.0, -2.0]), np.array([3.0, 0.5, 1.0])
+    c = np.array([0.5, 2.0, 1.5, 4.0])
+    A = np.outer(u, c)
+    B = np.tile(v, (4, 1))
+    for seed in range(5):
+        np.testing.assert_allclose(cr_matmul(A, B, 1, rng=seed), A @ B, rtol=1e-14)
+    assert cr_expected_error(A, B, 1, "optimal") <= 10 * 4 * EPS * np.sum((A @ B) ** 2)
+
+
+def test_matmul_with_one_inner_index_is_exact():
+    A = np.array([[2.0], [3.0]])
+    B = np.array([[1.0, -1.0, 4.0]])
+    for kind in ("optimal", "uniform"):
+        np.testing.assert_allclose(cr_matmul(A, B, 3, p=kind, rng=0), A @ B, rtol=1e-15)
+
+
+def test_matmul_rank_is_at_most_k():
+    rng = np.random.default_rng(2)
+    A = rng.standard_normal((30, 60))
+    B = rng.standard_normal((60, 25))
+    for k in (1, 3, 7):
+        assert np.linalg.matrix_rank(cr_matmul(A, B, k, rng=k)) <= k
+
+
+def test_matmul_never_draws_zero_probability_indices():
+    # p = e_1: every draw is index 1, so C R = A[:, 1] B[1, :] exactly, for any seed and k.
+    # A non-zero term gets no mass here, so this C R is a *biased* estimate of A B.
+    A = np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 1.0]])
+    B = np.array([[1.0], [1.0], [2.0]])
+    for seed in range(4):
+        CR = cr_matmul(A, B, 5, p=[0.0, 1.0, 0.0], rng=seed)
+        np.testing.assert_allclose(CR, np.outer(A[:, 1], B[1, :]), rtol=1e-15)
+
+
+def test_matmul_is_reproducible_and_uniform_equals_explicit_vector():
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((3, 12))
+    B = rng.standard_normal((12, 4))
+    np.testing.assert_array_equal(cr_matmul(A, B, 5, rng=11), cr_matmul(A, B, 5, rng=11))
+    gen = np.random.default_rng(11)
+    first, second = cr_matmul(A, B, 5, rng=gen), cr_matmul(A, B, 5, rng=gen)
+    assert not np.allclose(first, second)  # a Generator is advanced, not reset
+    # Same draws; the scaling 1/(k p_i) may differ in the last bit after renormalizing p.
+    np.testing.assert_allclose(
+        cr_matmul(A, B, 5, p="uniform", rng=4), cr_matmul(A, B, 5, p=np.full(12, 1 / 12), rng=4), rtol=1e-14
+    )
+
+
+def test_matmul_of_zero_matrix_is_zero():
+    CR = cr_matmul(np.zeros((2, 5)), np.ones((5, 3)), 4, rng=0)
+    assert CR.shape == (2, 3)
+    assert not CR.any()
+
+
+# ---------------------------------------------------------------- cr_expected_error
+def test_expected_error_small_case_by_hand():
+    # A = B = I_2: terms e1 e1^T, e2 e2^T. p = (1/4, 3/4), k = 2:
+    # (1/(1/4) + 1/(3/4) - ||I||^2) / 2 = (4 + 4/3 - 2) / 2 = 5/3.
+    assert cr_expected_error(np.eye(2), np.eye(2), 2, [0.25, 0.75]) == pytest.approx(5 / 3, rel=1e-15)
+
+
+@given(products(), st.integers(1, 3), st.data())
+def test_expected_error_matches_enumeration_over_all_draws(AB, k, data):
+    A, B = AB
+    p = data.draw(probability_vectors(A.shape[1]))
+    mean, exact = enumerated_moments(A, B, k, p)
+    tol = rounding_scale(A, B, p)
+    # Unbiasedness, from the definition alone: E[CR] = AB. Each entry of an outcome is at
+    # most max_i w_i / p_i; summing n^k weighted outcomes costs ~ n^k eps of that.
+    mean_tol = 10 * A.shape[1] ** k * EPS * np.max(term_weights(A, B) / p)
+    np.testing.assert_allclose(mean, A @ B, rtol=0, atol=mean_tol)
+    assert cr_expected_error(A, B, k, p) == pytest.approx(exact, rel=1e-9, abs=tol)
+
+
+@given(products(), st.integers(1, 3))
+def test_expected_error_of_named_kinds_matches_their_vectors(AB, k):
+    A, B = AB
+    for kind in ("optimal", "uniform"):
+        p = cr_probabilities(A, B, kind)
+        tol = rounding_scale(A, B, p)
+        assert cr_expected_error(A, B, k, kind) == pytest.approx(cr_expected_error(A, B, k, p), abs=tol)
+        _, exact = enumerated_moments(A, B, k, p)
+        assert cr_expected_error(A, B, k, kind) == pytest.approx(exact, rel=1e-9, abs=tol)
+
+
+@given(products(), st.integers(1, 5), st.data())
+def test_optimal_probabilities_minimize_the_error(AB, k, data):
+    A, B = AB
+    p = data.draw(probability_vectors(A.shape[1]))
+    best = cr_expected_error(A, B, k, "optimal")
+    tol = rounding_scale(A, B, p)
+    assert best <= cr_expected_error(A, B, k, p) + tol
+    assert best <= cr_expected_error(A, B, k, "uniform") + tol
+    # Cauchy–Schwarz: (sum_i ||A_i|| ||B_i||)^2 <= ||A||_F^2 ||B||_F^2.
+    assert best <= np.sum(A**2) * np.sum(B**2) / k + tol
+
+
+@given(products(), st.integers(1, 6))
+def test_expected_error_scales_as_one_over_k_and_quadratically_in_A(AB, k):
+    A, B = AB
+    e1 = cr_expected_error(A, B, 1, "optimal")
+    tol = rounding_scale(A, B, cr_probabilities(A, B))
+    assert cr_expected_error(A, B, k, "optimal") == pytest.approx(e1 / k, rel=1e-12, abs=tol)
+    # Power-of-two scaling is exact in floating point.
+    assert cr_expected_error(A * 2.0**30, B, k, "uniform") == pytest.approx(
+        cr_expected_error(A, B, k, "uniform") * 2.0**60, rel=1e-12, abs=tol * 2.0**60
+    )
+
+
+@given(products(), st.sampled_from([(-600, 600), (600, -600), (-300, 0), (0, 300), (500, -200)]))
+def test_power_of_two_scalings_far_outside_the_safe_range(AB, shifts):
+    # Scaling by powers of two is exact, so the results must scale exactly as the math says,
+    # even when squares of the scaled entries would overflow or underflow.
+    A, B = AB
+    a, b = shifts
+    As, Bs = np.ldexp(A, a), np.ldexp(B, b)
+    np.testing.assert_allclose(cr_probabilities(As, Bs), cr_probabilities(A, B), rtol=1e-13, atol=1e-300)
+    for kind in ("optimal", "uniform"):
+        e, es = cr_expected_error(A, B, 2, kind), cr_expected_error(As, Bs, 2, kind)
+        tol = rounding_scale(A, B, cr_probabilities(A, B, kind))
+        assert np.ldexp(es, -2 * (a + b)) == pytest.approx(e, rel=1e-12, abs=tol)
+
+
+def test_expected_error_near_overflow_and_underflow():
+    rng = np.random.default_rng(5)
+    A = rng.standard_normal((4, 7))
+    B = rng.standard_normal((7, 3))
+    e = cr_expected_error(A, B, 3, "uniform")
+    # ||A_i||^2 of 1e160 * A overflows unscaled; the product A B itself stays ~ 1.
+    assert cr_expected_error(1e160 * A, 1e-160 * B, 3, "uniform") == pytest.approx(e, rel=1e-12)
+    assert cr_expected_error(1e-160 * A, 1e160 * B, 3, "optimal") == pytest.approx(
+        cr_expected_error(A, B, 3, "optimal"), rel=1e-12
+    )
+
+
+def test_expected_error_beyond_float_range_is_inf_without_warnings():
+    # A = B = diag(1e200): the exact value 2e800 (uniform or optimal p) is not representable.
+    A = np.diag([1e200, 1e200])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert cr_expected_error(A, A, 1, "optimal") == np.inf
+        assert cr_expected_error(np.eye(2), np.eye(2), 1, [1e-320, 1.0]) == np.inf
+
+
+def test_extreme_column_and_row_scalings_that_cancel_in_the_product():
+    # Scaling column 0 of A by 1e-170 and row 0 of B by 1e170 leaves every term A_i B_i,
+    # hence all three functions, unchanged; naive squared norms would under/overflow.
+    rng = np.random.default_rng(8)
+    A = rng.standard_normal((3, 4))
+    B = rng.standard_normal((4, 2))
+    d = np.array([1e-170, 1.0, 1e150, 1.0])
+    As, Bs = A * d, B / d[:, None]
+    np.testing.assert_allclose(cr_probabilities(As, Bs), cr_probabilities(A, B), rtol=1e-13)
+    for p in ("optimal", "uniform", np.full(4, 0.25)):
+        assert cr_expected_error(As, Bs, 2, p) == pytest.approx(cr_expected_error(A, B, 2, p), rel=1e-12)
+        np.testing.assert_allclose(cr_matmul(As, Bs, 3, p=p, rng=1), cr_matmul(A, B, 3, p=p, rng=1), rtol=1e-12)
+
+
+def test_expected_error_accepts_zero_probability_on_zero_terms():
+    A = np.array([[1.0, 0.0, 2.0], [1.0, 5.0, 0.0]])
+    B = np.array([[1.0, 1.0], [0.0, 0.0], [3.0, 0.0]])  # term 1 is zero (B's row 1 is 0)
+    p = np.array([0.4, 0.0, 0.6])
+    _, exact = enumerated_moments(A, B, 2, p)
+    assert cr_expected_error(A, B, 2, p) == pytest.approx(exact, rel=1e-12)
+    assert cr_probabilities(A, B)[1] == 0.0
+    assert cr_expected_error(np.zeros((2, 3)), B, 2, p) == 0.0
+
+
+def test_expected_error_refuses_zero_probability_on_nonzero_term():
+    A = np.array([[1.0, 2.0], [0.0, 1.0]])
+    B = np.eye(2)
+    with pytest.raises(ValueError, match="p gives probability 0 to index 0"):
+        cr_expected_error(A, B, 3, [0.0, 1.0])
+
+
+# ---------------------------------------------------------------- Monte Carlo agreement
+@pytest.mark.parametrize("p", ["optimal", "uniform", "custom"])
+def test_monte_carlo_mean_agrees_with_expected_error(p):
+    """Sample mean of ||AB - CR||_F^2 over N seeded draws vs the exact expectation.
+
+    The squared error takes finitely many values (one per outcome of the k draws),
+    so it has a finite variance s^2 and, by the central limit theorem, its sample
+    mean over N = 3000 independent draws is close to normal with standard error
+    s / sqrt(N). We accept |mean - E| <= 5 standard errors, with s estimated from
+    the same draws: for a normal mean the chance of a larger deviation is ~6e-7,
+    and the seed makes the test deterministic. The same 5-SE rule checks E[CR] = AB
+    entry by entry (20 entries: still a ~1e-5 false-alarm chance). To show the test
+    has power, we also require 5 SE to be well below E itself: a wrong factor (e.g.
+    a missing 1/k, which multiplies the error by about k^2) could not pass.
+    """
+    rng = np.random.default_rng(2024)
+    # Column norms of A spread over two decades, so optimal and uniform differ clearly.
+    A = rng.standard_normal((4, 8)) * np.logspace(0, 2, 8)
+    B = rng.standard_normal((8, 5))
+    k, N = 3, 3000
+    if p == "custom":
+        p = np.arange(1.0, 9.0) / 36.0
+    AB = A @ B
+    gen = np.random.default_rng(99)
+    samples = np.array([cr_matmul(A, B, k, p=p, rng=gen) for _ in range(N)])
+    sq_err = np.sum((samples - AB) ** 2, axis=(1, 2))
+    expected = cr_expected_error(A, B, k, p)
+    se = sq_err.std(ddof=1) / np.sqrt(N)
+    assert abs(sq_err.mean() - expected) <= 5 * se
+    assert 5 * se <= 0.25 * expected
+    se_entries = samples.std(axis=0, ddof=1) / np.sqrt(N)
+    assert np.all(np.abs(samples.mean(axis=0) - AB) <= 5 * se_entries)
+
+
+# ---------------------------------------------------------------- validation
+GOOD_A = np.ones((2, 3))
+GOOD_B = np.ones((3, 2))
+
+
+def all_calls(A, B):
+    return [
+        lambda: cr_probabilities(A, B),
+        lambda: cr_matmul(A, B, 2, rng=0),
+        lambda: cr_expected_error(A, B, 2, "optimal"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "A, B, exc, match",
+    [
+        (np.ones(3), GOOD_B, ValueError, "A must be 2-D"),
+        (GOOD_A, np.ones((3, 2, 1)), ValueError, "B must be 2-D"),
+        (np.ones((0, 3)), GOOD_B, ValueError, "A must not be empty"),
+        (GOOD_A, np.array([[1.0, np.nan]] * 3), ValueError, "B must not contain NaN"),
+        ([["a", "b", "c"]], GOOD_B, TypeError, "A must hold real numbers"),
+        (GOOD_A, "B", TypeError, "B must be a numeric array"),
+        (GOOD_A, np.ones((2, 2)), ValueError, "inner dimensions"),
+        (np.ones((3, 2)), np.ones((3, 2)), ValueError, "inner dimensions"),
+    ],
+)
+def test_bad_matrices_are_rejected_with_named_argument(A, B, exc, match):
+    for call in all_calls(A, B):
+        with pytest.raises(exc, match=match):
+            call()
+
+
+@pytest.mark.parametrize(
+    "p, match",
+    [
+        ([0.5, 0.5], "p must have length 3"),
+        ([0.5, 0.6, -0.1], "p must be non-negative"),
+        ([0.2, 0.2, 0.2], "p must sum to 1"),
+        ([1.0, 1.0, 1.0], "p must sum to 1"),
+        ([[0.2, 0.3, 0.5]], "p must be 1-D"),
+        ([0.5, np.nan, 0.5], "p must not contain NaN"),
+        ("best", "p must be one of"),
+    ],
+)
+def test_bad_probability_vectors_are_rejected(p, match):
+    with pytest.raises(ValueError, match=match):
+        cr_matmul(GOOD_A, GOOD_B, 2, p=p, rng=0)
+    with pytest.raises(ValueError, match=match):
+        cr_expected_error(GOOD_A, GOOD_B, 2, p)
+
+
+def test_bad_scalars_are_rejected():
+    with pytest.raises(ValueError, match="kind must be one of"):
+        cr_probabilities(GOOD_A, GOOD_B, kind="leverage")
+    for f in (lambda k: cr_matmul(GOOD_A, GOOD_B, k), lambda k: cr_expected_error(GOOD_A, GOOD_B, k, "uniform")):
+        with pytest.raises(ValueError, match="k must be >= 1"):
+            f(0)
+        with pytest.raises(ValueError, match="k must be >= 1"):
+            f(-3)
+        with pytest.raises(TypeError, match="k must be an integer"):
+            f(2.0)
+        with pytest.raises(TypeError, match="k must be an integer"):
+            f(True)
+    with pytest.raises(TypeError, match="p must hold real numbers"):
+        cr_matmul(GOOD_A, GOOD_B, 2, p=["a", "b", "c"])
+    with pytest.raises(TypeError, match="rng must be None"):
+        cr_matmul(GOOD_A, GOOD_B, 2, rng="seed")
+    with pytest.raises(ValueError, match="rng must be a non-negative seed"):
+        cr_matmul(GOOD_A, GOOD_B, 2, rng=-1)
+
+
+def test_inputs_are_not_modified():
+    rng = np.random.default_rng(6)
+    A = rng.standard_normal((4, 5))
+    B = rng.standard_normal((5, 3))
+    p = np.full(5, 0.2)
+    A0, B0, p0 = A.copy(), B.copy(), p.copy()
+    cr_probabilities(A, B)
+    cr_matmul(A, B, 3, rng=0)
+    cr_matmul(A, B, 3, p=p, rng=0)
+    cr_expected_error(A, B, 3, p)
+    cr_expected_error(A, B, 3, "optimal")
+    np.testing.assert_array_equal(A, A0)
+    np.testing.assert_array_equal(B, B0)
+    np.testing.assert_array_equal(p, p0)

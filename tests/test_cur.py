@@ -1,0 +1,196 @@
+"""Tests of lowrank.cur against independent references (numpy lstsq/SVD, closed forms)."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lowrank import cur, interp_decomp
+
+EPS = np.finfo(np.float64).eps
+METHODS = ["id", "leverage"]
+
+
+def with_spectrum(s, m, n, seed):
+    """An m×n matrix with singular values s (len(s) = min(m, n)) and random singular vectors."""
+    rng = np.random.default_rng(seed)
+    U = np.linalg.qr(rng.standard_normal((m, len(s))))[0]
+    V = np.linalg.qr(rng.standard_normal((n, len(s))))[0]
+    return (U * s) @ V.T
+
+
+def rank_k(m, n, k, seed):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((m, k)) @ rng.standard_normal((k, n))
+
+
+def reconstruct(A, cols, U, rows):
+    return A[:, cols] @ U @ A[rows, :]
+
+
+# ---------------------------------------------------------------- exactness and structure
+def test_worked_example_matches_the_skeleton_formula():
+    # Rank 2: with W = A[rows][:, cols] invertible, C W^{-1} R = A exactly, and the optimal
+    # middle matrix C^+ A R^+ equals W^{-1} (both are the unique U with C U R = A here).
+    A = np.array([[34.0, 58, 52], [59, 89, 80], [17, 29, 26]])
+    cols, U, rows = cur(A, 2)
+    np.testing.assert_array_equal(cols, [1, 0])
+    np.testing.assert_array_equal(rows, [1, 0])
+    W = A[np.ix_(rows, cols)]
+    np.testing.assert_allclose(U, np.linalg.inv(W), rtol=1e-10, atol=0)
+    np.testing.assert_allclose(reconstruct(A, cols, U, rows), A, rtol=1e-12)
+
+
+@given(
+    st.integers(2, 12), st.integers(2, 12), st.integers(1, 6), st.integers(0, 2**32 - 1), st.sampled_from(METHODS)
+)
+def test_exact_on_rank_k_matrices(m, n, k, seed, method):
+    k = min(k, m, n)
+    A = rank_k(m, n, k, seed) * 10.0 ** (seed % 7 - 3)
+    cols, U, rows = cur(A, k, method=method, rng=seed)
+    C, R = A[:, cols], A[rows, :]
+    # C U R = (C C^+) A (R^+ R): rounding ~ eps ||A|| times the condition numbers of C and R.
+    kappa = np.linalg.cond(C) * np.linalg.cond(R)
+    tol = 100 * max(m, n) * EPS * kappa * np.linalg.norm(A, 2)
+    assert np.linalg.norm(A - reconstruct(A, cols, U, rows), 2) <= tol
+
+
+@given(st.integers(1, 10), st.integers(1, 10), st.integers(1, 10), st.integers(0, 2**32 - 1), st.sampled_from(METHODS))
+def test_shapes_and_indices(m, n, k, seed, method):
+    k = min(k, m, n)
+    A = np.random.default_rng(seed).standard_normal((m, n))
+    cols, U, rows = cur(A, k, method=method, rng=seed)
+    assert cols.shape == (k,) and rows.shape == (k,) and U.shape == (k, k)
+    assert cols.dtype == np.intp and rows.dtype == np.intp
+    assert len(set(cols.tolist())) == k and len(set(rows.tolist())) == k
+    assert 0 <= cols.min() and cols.max() < n and 0 <= rows.min() and rows.max() < m
+
+
+@given(st.integers(3, 10), st.integers(3, 10), st.integers(0, 2**32 - 1), st.sampled_from(METHODS))
+def test_U_is_the_least_squares_middle_matrix(m, n, seed, method):
+    # U = C^+ A R^+, computed independently by two numpy least-squares solves.
+    k = min(m, n) - 1
+    A = np.random.default_rng(seed).standard_normal((m, n))
+    cols, U, rows = cur(A, k, method=method, rng=seed)
+    C, R = A[:, cols], A[rows, :]
+    left = np.linalg.lstsq(C, A, rcond=None)[0]  # C^+ A
+    expected = np.linalg.lstsq(R.T, left.T, rcond=None)[0].T  # (C^+ A) R^+
+    kappa = np.linalg.cond(C) * np.linalg.cond(R)
+    np.testing.assert_allclose(U, expected, rtol=0, atol=100 * max(m, n) * EPS * kappa**2 * max(1, np.abs(U).max()))
+
+
+def test_id_method_uses_the_two_interpolative_skeletons():
+    A = with_spectrum(0.7 ** np.arange(30), 40, 30, seed=1)
+    cols, _, rows = cur(A, 6)
+    np.testing.assert_array_equal(cols, interp_decomp(A, 6)[0])
+    np.testing.assert_array_equal(rows, interp_decomp(A.T, 6)[0])
+
+
+def test_symmetric_matrix_gives_rows_equal_to_cols():
+    # A = A^T: the column ID of A^T is the column ID of A, so I = J (the Nyström setting).
+    X = np.random.default_rng(2).standard_normal((25, 4))
+    A = np.exp(-((X[:, None, :] - X[None, :, :]) ** 2).sum(-1) / 4)
+    cols, U, rows = cur(A, 8)
+    np.testing.assert_array_equal(cols, rows)
+    np.testing.assert_allclose(U, U.T, atol=1e-8 * np.abs(U).max())
+
+
+# ---------------------------------------------------------------- accuracy
+@pytest.mark.parametrize("decay", ["poly1", "poly2", "exp"])
+@pytest.mark.parametrize("shape", [(60, 40), (40, 60)])
+def test_error_within_documented_factor_of_the_svd_optimum(decay, shape):
+    # Proved: ||A - CUR||_2 <= ||A - C C^+ A||_2 + ||A - A R^+ R||_2 (the two ID errors).
+    # Documented (observed, not guaranteed): within 6 sigma_{k+1} for method="id".
+    m, n = shape
+    i = np.arange(1, min(m, n) + 1)
+    s = {"poly1": 1.0 / i, "poly2": i**-2.0, "exp": 0.8**i}[decay]
+    for seed in range(3):
+        A = with_spectrum(s, m, n, seed)
+        for k in (2, 5, 10, 20, 30):
+            cols, U, rows = cur(A, k)
+            C, R = A[:, cols], A[rows, :]
+            err = np.linalg.norm(A - reconstruct(A, cols, U, rows), 2)
+            col_err = np.linalg.norm(A - C @ np.linalg.lstsq(C, A, rcond=None)[0], 2)
+            row_err = np.linalg.norm(A - np.linalg.lstsq(R.T, A.T, rcond=None)[0].T @ R, 2)
+            assert s[k] * (1 - 1e-10) <= err <= (col_err + row_err) * (1 + 1e-10)
+            assert err <= 6 * s[k]
+
+
+def test_optimal_middle_beats_the_skeleton_middle_in_frobenius_norm():
+    A = with_spectrum(np.arange(1, 41) ** -1.5, 50, 40, seed=3)
+    for method in METHODS:
+        for k in (4, 12, 25):
+            cols, U, rows = cur(A, k, method=method, rng=k)
+            W_pinv = np.linalg.pinv(A[np.ix_(rows, cols)])
+            err_opt = np.linalg.norm(A - reconstruct(A, cols, U, rows))
+            err_skel = np.linalg.norm(A - reconstruct(A, cols, W_pinv, rows))
+            assert err_opt <= err_skel * (1 + 1e-10)
+
+
+def test_leverage_sampling_follows_the_leverage_scores():
+    # Columns 0..2 carry all of the rank-3 leverage (the others are zero): k = 3 must pick them.
+    rng = np.random.default_rng(4)
+    A = np.zeros((20, 10))
+    A[:, :3] = rng.standard_normal((20, 3))
+    for seed in range(5):
+        cols, _, _ = cur(A, 3, method="leverage", rng=seed)
+        np.testing.assert_array_equal(cols, [0, 1, 2])
+    # Fewer positive scores than k: all of them are taken, the rest are filled in.
+    cols, U, rows = cur(A, 5, method="leverage", rng=0)
+    assert {0, 1, 2} <= set(cols.tolist()) and len(set(cols.tolist())) == 5
+    np.testing.assert_allclose(reconstruct(A, cols, U, rows), A, atol=1e-12)
+
+
+def test_leverage_is_reproducible_with_a_fixed_rng():
+    A = with_spectrum(1.0 / np.arange(1, 31), 40, 30, seed=5)
+    first = cur(A, 6, method="leverage", rng=7)
+    second = cur(A, 6, method="leverage", rng=np.random.default_rng(7))
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_rank_deficient_and_zero_matrices():
+    A = rank_k(8, 7, 2, seed=6)
+    for method in METHODS:
+        cols, U, rows = cur(A, 4, method=method, rng=0)  # k > rank: pinv drops the rounding-level part
+        assert np.all(np.isfinite(U))
+        np.testing.assert_allclose(reconstruct(A, cols, U, rows), A, atol=1e-12 * np.linalg.norm(A, 2))
+        cols, U, rows = cur(np.zeros((4, 3)), 2, method=method, rng=0)
+        assert not U.any()
+
+
+# ---------------------------------------------------------------- validation
+@pytest.mark.parametrize(
+    "bad, exc, match",
+    [
+        (np.ones(3), ValueError, "A must be 2-D"),
+        (np.ones((3, 0)), ValueError, "A must not be empty"),
+        (np.array([[np.inf, 1.0]]), ValueError, "A must not contain NaN"),
+        ([["x"]], TypeError, "A must hold real numbers"),
+    ],
+)
+def test_bad_matrices_are_rejected(bad, exc, match):
+    with pytest.raises(exc, match=match):
+        cur(bad, 1)
+
+
+def test_bad_arguments_are_rejected():
+    A = np.ones((3, 4))
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        cur(A, 0)
+    with pytest.raises(ValueError, match="k must be <= 3"):
+        cur(A, 4)
+    with pytest.raises(TypeError, match="k must be an integer"):
+        cur(A, 1.5)
+    with pytest.raises(ValueError, match="method must be one of"):
+        cur(A, 2, method="deim")
+    with pytest.raises(TypeError, match="rng must be"):
+        cur(A, 2, method="leverage", rng=1.5)
+
+
+def test_inputs_are_not_modified():
+    A = np.random.default_rng(8).standard_normal((6, 5))
+    A0 = A.copy()
+    for method in METHODS:
+        cur(A, 3, method=method, rng=0)
+    np.testing.assert_array_equal(A, A0)

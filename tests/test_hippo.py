@@ -1,0 +1,324 @@
+"""Tests for lowrank.hippo: HiPPO-LegS / LegT matrices and discretization rules."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.linalg
+from hypothesis import given, settings, strategies as st
+from numpy.polynomial import legendre as npleg
+
+from lowrank import discretize, hippo_legs, hippo_legt
+
+# Gauss–Legendre rule on [0, 1]: with m nodes it integrates polynomials of
+# degree <= 2m - 1 exactly, and smooth integrands to machine precision.
+_NODES, _WEIGHTS = npleg.leggauss(80)
+U = (_NODES + 1) / 2
+W = _WEIGHTS / 2
+
+
+def basis(N: int, u: np.ndarray) -> np.ndarray:
+    """g_n(u) = sqrt(2n+1) P_n(2u - 1) on [0, 1], shape (len(u), N)."""
+    return npleg.legvander(2 * u - 1, N - 1) * np.sqrt(2 * np.arange(N) + 1)
+
+
+# ---------------------------------------------------------------- closed forms
+def legs_reference(N: int) -> tuple[np.ndarray, np.ndarray]:
+    A = np.zeros((N, N))
+    for n in range(N):  # entry by entry, straight from the closed form
+        for k in range(N):
+            if n > k:
+                A[n, k] = -math.sqrt((2 * n + 1) * (2 * k + 1))
+            elif n == k:
+                A[n, k] = -(n + 1)
+    return A, np.array([math.sqrt(2 * n + 1) for n in range(N)])
+
+
+def legt_reference(N: int, theta: float) -> tuple[np.ndarray, np.ndarray]:
+    A = np.zeros((N, N))
+    for n in range(N):
+        for k in range(N):
+            s = 1 if n >= k else (-1) ** (n - k)
+            A[n, k] = -s * math.sqrt((2 * n + 1) * (2 * k + 1)) / theta
+    return A, np.array([math.sqrt(2 * n + 1) / theta for n in range(N)])
+
+
+@pytest.mark.parametrize("N", [1, 2, 3, 5, 8, 17])
+def test_legs_closed_form(N):
+    A, B = hippo_legs(N)
+    A_ref, B_ref = legs_reference(N)
+    # Each entry is one sqrt of an exact integer: correctly rounded up to 1 ulp.
+    np.testing.assert_allclose(A, A_ref, rtol=4e-16, atol=0)
+    np.testing.assert_allclose(B, B_ref, rtol=4e-16, atol=0)
+    assert A.shape == (N, N) and B.shape == (N,)
+
+
+@pytest.mark.parametrize("N", [1, 2, 3, 5, 8, 17])
+@pytest.mark.parametrize("theta", [1.0, 0.25, 3.0])
+def test_legt_closed_form(N, theta):
+    A, B = hippo_legt(N, theta)
+    A_ref, B_ref = legt_reference(N, theta)
+    # sqrt then one division: two roundings.
+    np.testing.assert_allclose(A, A_ref, rtol=5e-16, atol=0)
+    np.testing.assert_allclose(B, B_ref, rtol=5e-16, atol=0)
+
+
+def test_legt_default_theta_is_one():
+    A, B = hippo_legt(4)
+    A1, B1 = hippo_legt(4, theta=1.0)
+    np.testing.assert_array_equal(A, A1)
+    np.testing.assert_array_equal(B, B1)
+
+
+@pytest.mark.parametrize("N", [1, 4, 12])
+def test_legs_eigenvalues_are_minus_one_to_minus_n(N):
+    A, _ = hippo_legs(N)
+    # A is lower triangular, so its eigenvalues are the diagonal; eigvals of a
+    # triangular matrix are read off exactly by LAPACK.
+    np.testing.assert_allclose(np.sort(np.linalg.eigvals(A).real), -np.arange(N, 0, -1), rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(np.triu(A, 1), 0)
+
+
+# --------------------------------------- the ODEs hold for exact projections
+def legs_projection(f, df, t: float, N: int) -> tuple[np.ndarray, np.ndarray]:
+    """c(t) = int_0^1 f(t u) g(u) du and its t-derivative int_0^1 u f'(t u) g(u) du."""
+    G = basis(N, U)
+    return (W * f(t * U)) @ G, (W * U * df(t * U)) @ G
+
+
+def legt_projection(f, df, t: float, theta: float, N: int) -> tuple[np.ndarray, np.ndarray]:
+    """c(t) = int_0^1 f(t - theta + theta u) g(u) du and its t-derivative."""
+    G = basis(N, U)
+    x = t - theta + theta * U
+    return (W * f(x)) @ G, (W * df(x)) @ G
+
+
+@given(
+    N=st.integers(1, 12),
+    t=st.floats(0.1, 4.0),
+    omega=st.floats(-6.0, 6.0),
+    phase=st.floats(0.0, 3.0),
+)
+@settings(max_examples=40)
+def test_legs_ode_holds_for_smooth_signals(N, t, omega, phase):
+    f = lambda x: np.sin(omega * x + phase) + np.exp(-x)  # noqa: E731
+    df = lambda x: omega * np.cos(omega * x + phase) - np.exp(-x)  # noqa: E731
+    c, dc = legs_projection(f, df, t, N)
+    A, B = hippo_legs(N)
+    rhs = (A @ c + B * f(t)) / t
+    # Quadrature error is ~1e-16 (80 nodes, |omega t| <= 24); the residual is a sum
+    # of N terms of size sqrt(2n+1) |c_k| <= ~N, so a few N^2 eps / t.
+    np.testing.assert_allclose(dc, rhs, rtol=0, atol=50 * N**2 * np.finfo(float).eps / t)
+
+
+@given(
+    N=st.integers(1, 10),
+    t=st.floats(-2.0, 2.0),
+    theta=st.floats(0.2, 3.0),
+    coeffs=st.lists(st.floats(-1.0, 1.0), min_size=1, max_size=10),
+)
+@settings(max_examples=40)
+def test_legt_ode_holds_for_polynomials_of_degree_below_n(N, t, theta, coeffs):
+    coeffs = np.array(coeffs[:N])  # degree < N: the reconstruction of f(t - theta) is exact
+    p = np.polynomial.Polynomial(coeffs)
+    c, dc = legt_projection(p, p.deriv(), t, theta, N)
+    A, B = hippo_legt(N, theta)
+    rhs = A @ c + B * p(t)
+    scale = np.abs(p(t - theta + theta * U)).max() + np.abs(p.deriv()(t - theta + theta * U)).max()
+    # Exact quadrature; rounding ~ N^2 eps (sum of N terms of size sqrt(2n+1)/theta ...).
+    np.testing.assert_allclose(dc, rhs, rtol=0, atol=50 * N**2 * np.finfo(float).eps * scale / theta + 1e-300)
+
+
+def test_legt_ode_is_only_approximate_beyond_degree_n():
+    # Degree N: f(t - theta) is no longer reproduced by N coefficients, and the
+    # closed system misses c' by the reconstruction error times g_n(-1) / theta.
+    N, theta, t = 4, 1.0, 0.3
+    p = np.polynomial.Polynomial([0, 0, 0, 0, 1.0])  # x^4
+    c, dc = legt_projection(p, p.deriv(), t, theta, N)
+    A, B = hippo_legt(N, theta)
+    residual = dc - (A @ c + B * p(t))
+    # Exact: c' = A c + B f(t) - g(-1) (f(t - theta) - f_rec(t - theta)) / theta.
+    G = basis(N + 1, U)
+    c5 = (W * p(t - theta + theta * U)) @ G  # the (N+1)-term expansion is exact for x^4
+    gap = c5[N] * np.sqrt(2 * N + 1) * (-1) ** N  # the missing term of f(t - theta)
+    expected = -basis(N, np.array([0.0]))[0] * gap / theta
+    np.testing.assert_allclose(residual, expected, rtol=1e-10, atol=1e-13)
+    assert np.abs(residual).max() > 1e-3
+
+
+# ------------------------------------------------------------ discretization
+def random_system(rng, N, complex_=False):
+    A = rng.standard_normal((N, N)) - 2 * np.eye(N)
+    B = rng.standard_normal(N)
+    if complex_:
+        A = A + 1j * rng.standard_normal((N, N))
+        B = B + 1j * rng.standard_normal(N)
+    return A, B
+
+
+@pytest.mark.parametrize("complex_", [False, True])
+@pytest.mark.parametrize("N", [1, 3, 6])
+def test_discretize_matches_formulas(N, complex_):
+    rng = np.random.default_rng(N + 10 * complex_)
+    A, B = random_system(rng, N, complex_)
+    dt = 0.13
+    I = np.eye(N)
+    inv = np.linalg.inv
+    expected = {
+        "forward_euler": (I + dt * A, dt * B),
+        "backward_euler": (inv(I - dt * A), dt * inv(I - dt * A) @ B),
+        "bilinear": (inv(I - dt / 2 * A) @ (I + dt / 2 * A), dt * inv(I - dt / 2 * A) @ B),
+        "zoh": (scipy.linalg.expm(dt * A), inv(A) @ (scipy.linalg.expm(dt * A) - I) @ B),
+    }
+    for method, (Ab_ref, Bb_ref) in expected.items():
+        Ab, Bb = discretize(A, B, dt, method=method)
+        assert Ab.shape == (N, N) and Bb.shape == (N,)
+        assert np.iscomplexobj(Ab) == complex_
+        # Well-conditioned small systems (cond(A), cond(I - dt A) < 100): a few
+        # hundred eps covers inv vs solve and expm of a block vs of A alone.
+        np.testing.assert_allclose(Ab, Ab_ref, rtol=1e-12, atol=1e-13, err_msg=method)
+        np.testing.assert_allclose(Bb, Bb_ref, rtol=1e-12, atol=1e-13, err_msg=method)
+
+
+def test_discretize_default_is_bilinear():
+    A, B = hippo_legs(4)
+    Ab, Bb = discretize(A, B, 0.1)
+    Ab2, Bb2 = discretize(A, B, 0.1, method="bilinear")
+    np.testing.assert_array_equal(Ab, Ab2)
+    np.testing.assert_array_equal(Bb, Bb2)
+
+
+def test_zoh_handles_singular_a():
+    # A = 0: x' = B u, so one step of constant input adds dt * B * u exactly.
+    Ab, Bb = discretize(np.zeros((3, 3)), [1.0, 2.0, 3.0], 0.5, method="zoh")
+    np.testing.assert_array_equal(Ab, np.eye(3))
+    np.testing.assert_allclose(Bb, [0.5, 1.0, 1.5], rtol=1e-15)
+
+
+def test_zoh_is_exact_for_piecewise_constant_input():
+    # Integrate the ODE finely with the exact matrix exponential over sub-steps.
+    rng = np.random.default_rng(3)
+    A, B = hippo_legt(5, theta=2.0)
+    dt, u = 0.3, rng.standard_normal(6)
+    Ab, Bb = discretize(A, B, dt, method="zoh")
+    x = np.zeros(5)
+    for uk in u:  # recurrence over time steps
+        x = Ab @ x + Bb * uk
+    # Reference: x(t) = sum_k int over step k of exp(A (T - s)) B u_k ds, by quadrature.
+    T = dt * len(u)
+    s = np.concatenate([k * dt + dt * U for k in range(len(u))])
+    w = np.concatenate([dt * W for _ in range(len(u))])
+    uu = np.repeat(u, len(U))
+    Phi = np.stack([scipy.linalg.expm(A * (T - si)) @ B for si in s])
+    x_ref = (w * uu) @ Phi
+    np.testing.assert_allclose(x, x_ref, rtol=1e-10, atol=1e-12)
+
+
+@given(
+    lam_re=st.floats(-50.0, -1e-3),
+    lam_im=st.floats(-50.0, 50.0),
+    dt=st.floats(1e-3, 10.0),
+)
+@settings(max_examples=60)
+def test_bilinear_and_backward_euler_are_stable_for_any_step(lam_re, lam_im, dt):
+    lam = complex(lam_re, lam_im)
+    for method in ("bilinear", "backward_euler", "zoh"):
+        Ab, _ = discretize([[lam]], [1.0], dt, method=method)
+        assert abs(Ab[0, 0]) < 1.0, method
+    # The bilinear map is the Moebius transform (1 + z/2)/(1 - z/2) of z = lam dt.
+    Ab, _ = discretize([[lam]], [1.0], dt, method="bilinear")
+    z = lam * dt
+    np.testing.assert_allclose(Ab[0, 0], (1 + z / 2) / (1 - z / 2), rtol=1e-14)
+
+
+def test_forward_euler_is_unstable_for_large_steps_on_legs():
+    A, B = hippo_legs(8)  # eigenvalues -1 ... -8
+    Ab, _ = discretize(A, B, 0.3, method="forward_euler")  # 1 - 8 * 0.3 = -1.4
+    assert np.abs(np.linalg.eigvals(Ab)).max() > 1.0
+    Ab, _ = discretize(A, B, 0.2, method="forward_euler")  # 1 - 8 * 0.2 = -0.6
+    assert np.abs(np.linalg.eigvals(Ab)).max() < 1.0
+
+
+# ------------------------------------------------------------------ bad input
+@pytest.mark.parametrize("N", [0, -3])
+def test_bad_n_value(N):
+    with pytest.raises(ValueError, match="N"):
+        hippo_legs(N)
+    with pytest.raises(ValueError, match="N"):
+        hippo_legt(N)
+
+
+@pytest.mark.parametrize("N", [2.0, "3", None, True])
+def test_bad_n_type(N):
+    with pytest.raises(TypeError, match="N"):
+        hippo_legs(N)
+    with pytest.raises(TypeError, match="N"):
+        hippo_legt(N)
+
+
+@pytest.mark.parametrize("theta", [0.0, -1.0, np.inf, np.nan])
+def test_bad_theta_value(theta):
+    with pytest.raises(ValueError, match="theta"):
+        hippo_legt(3, theta)
+
+
+def test_bad_theta_type():
+    with pytest.raises(TypeError, match="theta"):
+        hippo_legt(3, "1")
+
+
+@pytest.mark.parametrize("dt", [0.0, -0.1, np.inf])
+def test_bad_dt_value(dt):
+    A, B = hippo_legs(3)
+    with pytest.raises(ValueError, match="dt"):
+        discretize(A, B, dt)
+
+
+def test_bad_dt_type():
+    A, B = hippo_legs(3)
+    with pytest.raises(TypeError, match="dt"):
+        discretize(A, B, "0.1")
+
+
+@pytest.mark.parametrize("method", ["rk4", "Bilinear", "", None])
+def test_unknown_method(method):
+    A, B = hippo_legs(3)
+    with pytest.raises(ValueError, match="method"):
+        discretize(A, B, 0.1, method=method)
+
+
+def test_bad_shapes():
+    with pytest.raises(ValueError, match="A"):
+        discretize(np.ones((2, 3)), np.ones(2), 0.1)
+    with pytest.raises(ValueError, match="B"):
+        discretize(np.eye(3), np.ones(2), 0.1)
+    with pytest.raises(ValueError, match="B"):
+        discretize(np.eye(3), np.ones((3, 1)), 0.1)
+    with pytest.raises(ValueError, match="A"):
+        discretize(np.ones(3), np.ones(3), 0.1)
+    with pytest.raises(ValueError, match="A"):
+        discretize([[np.nan]], [1.0], 0.1)
+    with pytest.raises(TypeError, match="A"):
+        discretize([["a"]], [1.0], 0.1)
+
+
+def test_singular_implicit_step_is_a_value_error():
+    # I - dt A = 0 for A = I / dt: backward Euler cannot be formed.
+    with pytest.raises(ValueError, match="dt"):
+        discretize(np.eye(2) * 2.0, [1.0, 1.0], 0.5, method="backward_euler")
+    with pytest.raises(ValueError, match="dt"):
+        discretize(np.eye(2) * 4.0, [1.0, 1.0], 0.5, method="bilinear")
+
+
+@pytest.mark.parametrize("method", ["bilinear", "zoh", "forward_euler", "backward_euler"])
+def test_inputs_are_not_modified(method):
+    rng = np.random.default_rng(0)
+    A, B = random_system(rng, 4)
+    A0, B0 = A.copy(), B.copy()
+    Ab, Bb = discretize(A, B, 0.2, method=method)
+    Ab[...] = 7.0  # results are new arrays, not views of the input
+    Bb[...] = 7.0
+    np.testing.assert_array_equal(A, A0)
+    np.testing.assert_array_equal(B, B0)

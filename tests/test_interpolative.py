@@ -1,0 +1,261 @@
+"""Tests of lowrank.interp_decomp against independent references (numpy lstsq/SVD, scipy)."""
+
+import numpy as np
+import pytest
+import scipy.linalg
+import scipy.linalg.interpolative as sli
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lowrank import interp_decomp
+
+EPS = np.finfo(np.float64).eps
+METHODS = ["qr", "randomized"]
+
+
+def with_spectrum(s, m, n, seed):
+    """An m×n matrix with singular values s (len(s) = min(m, n)) and random singular vectors."""
+    rng = np.random.default_rng(seed)
+    U = np.linalg.qr(rng.standard_normal((m, len(s))))[0]
+    V = np.linalg.qr(rng.standard_normal((n, len(s))))[0]
+    return (U * s) @ V.T
+
+
+def rank_k(m, n, k, seed):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((m, k)) @ rng.standard_normal((k, n))
+
+
+def spectral_error(A, idx, P):
+    return np.linalg.norm(A - A[:, idx] @ P, 2)
+
+
+# ---------------------------------------------------------------- exactness and structure
+def test_worked_example_is_exact_and_matches_hand_computation():
+    # Row 3 is half of row 1, so rank 2. Pivoting picks column 1 (largest norm), then column 0;
+    # column 2 = a0 * col0 + a1 * col1, with (a0, a1) from Cramer's rule on the first two rows
+    # 34 a0 + 58 a1 = 52, 59 a0 + 89 a1 = 80 (the third row is then satisfied automatically).
+    A = np.array([[34.0, 58, 52], [59, 89, 80], [17, 29, 26]])
+    det = 34 * 89 - 58 * 59
+    a0, a1 = (52 * 89 - 58 * 80) / det, (34 * 80 - 52 * 59) / det
+    for method in METHODS:
+        idx, P = interp_decomp(A, 2, method=method, rng=0)
+        np.testing.assert_array_equal(idx, [1, 0])
+        # Cramer's rule in float64: both sides exact to a few ulps of entries of size ~1.
+        np.testing.assert_allclose(P, [[0, 1, a1], [1, 0, a0]], rtol=0, atol=1e-13)
+
+
+@given(
+    st.integers(2, 12), st.integers(2, 12), st.integers(1, 6), st.integers(0, 2**32 - 1), st.sampled_from(METHODS)
+)
+def test_exact_on_rank_k_matrices(m, n, k, seed, method):
+    k = min(k, m, n)
+    A = rank_k(m, n, k, seed) * 10.0 ** (seed % 7 - 3)
+    idx, P = interp_decomp(A, k, method=method, rng=seed)
+    # Reconstruction of the non-skeleton columns costs ~ eps ||A|| per solve, amplified by
+    # the size of the coefficients ||P||; 20 max(m, n) covers the QR backward error.
+    tol = 20 * max(m, n) * EPS * np.linalg.norm(A, 2) * np.linalg.norm(P, 2)
+    assert spectral_error(A, idx, P) <= tol
+
+
+@given(st.integers(1, 10), st.integers(1, 10), st.integers(1, 10), st.integers(0, 2**32 - 1), st.sampled_from(METHODS))
+def test_shapes_and_identity_block(m, n, k, seed, method):
+    k = min(k, m, n)
+    A = np.random.default_rng(seed).standard_normal((m, n))
+    idx, P = interp_decomp(A, k, method=method, rng=seed)
+    assert idx.shape == (k,) and idx.dtype == np.intp and P.shape == (k, n)
+    assert len(set(idx.tolist())) == k and idx.min() >= 0 and idx.max() < n
+    np.testing.assert_array_equal(P[:, idx], np.eye(k))  # exactly, not to rounding
+
+
+@given(st.integers(3, 10), st.integers(3, 10), st.integers(0, 2**32 - 1), st.sampled_from(METHODS))
+def test_P_is_the_least_squares_interpolation(m, n, seed, method):
+    # Both methods return P = A[:, idx]^+ A: compare with numpy's SVD-based least squares.
+    k = min(m, n) - 1
+    A = np.random.default_rng(seed).standard_normal((m, n))
+    idx, P = interp_decomp(A, k, method=method, rng=seed)
+    C = A[:, idx]
+    expected = np.linalg.lstsq(C, A, rcond=None)[0]
+    kappa = np.linalg.cond(C)
+    # Least-squares perturbation theory: relative error ~ c n eps kappa^2 (kappa small here).
+    np.testing.assert_allclose(P, expected, rtol=0, atol=50 * max(m, n) * EPS * kappa**2 * max(1, np.abs(P).max()))
+
+
+@given(st.integers(4, 12), st.integers(4, 12), st.integers(1, 3), st.integers(0, 2**32 - 1))
+def test_rank_deficient_k_larger_than_rank(m, n, r, seed):
+    # k = r + 1 > rank(A): no division by a rounding-level pivot, and still exact.
+    A = rank_k(m, n, r, seed)
+    k = r + 1
+    for method in METHODS:
+        idx, P = interp_decomp(A, k, method=method, rng=seed)
+        assert np.all(np.isfinite(P))
+        np.testing.assert_array_equal(P[:, idx], np.eye(k))
+        assert spectral_error(A, idx, P) <= 100 * max(m, n) * EPS * np.linalg.norm(A, 2) * np.linalg.norm(P, 2)
+
+
+def test_zero_matrix():
+    idx, P = interp_decomp(np.zeros((4, 5)), 2)
+    assert np.all(np.isfinite(P))
+    np.testing.assert_array_equal(P[:, idx], np.eye(2))
+    assert np.count_nonzero(P) == 2
+
+
+def test_k_equal_n_gives_a_permutation():
+    A = np.random.default_rng(5).standard_normal((6, 4))
+    for method in METHODS:
+        idx, P = interp_decomp(A, 4, method=method, rng=0)
+        assert sorted(idx.tolist()) == [0, 1, 2, 3]
+        np.testing.assert_array_equal(A[:, idx] @ P, A)  # a permutation matrix: exact
+
+
+# ---------------------------------------------------------------- the QR method in detail
+def test_greedy_pivots_match_an_explicit_gram_schmidt_greedy():
+    # Column pivoting = pick the column with the largest residual norm, project it out, repeat.
+    # A slow explicit loop over the k pivot steps is the independent reference.
+    rng = np.random.default_rng(6)
+    A = rng.standard_normal((9, 7)) * np.array([1.0, 3, 0.5, 2, 1.5, 0.2, 2.5])
+    k = 4
+    Rres, chosen = A.copy(), []
+    for _ in range(k):  # one iteration per pivot step (the algorithm is greedy)
+        j = int(np.argmax(np.linalg.norm(Rres, axis=0)))
+        chosen.append(j)
+        q = Rres[:, j] / np.linalg.norm(Rres[:, j])
+        Rres = Rres - np.outer(q, q @ Rres)
+    idx, _ = interp_decomp(A, k)
+    np.testing.assert_array_equal(idx, chosen)
+
+
+@pytest.mark.parametrize("k", [1, 5, 15])
+def test_error_is_the_orthogonal_projection_residual_and_at_least_sigma_k1(k):
+    # A[:, idx] P = Q1 Q1^T A with Q1 an orthonormal basis of the skeleton columns, so the error
+    # is ||(I - Q1 Q1^T) A||_2 = ||R22||_2, never below sigma_{k+1} (Eckart–Young).
+    s = 1.0 / np.arange(1, 31) ** 2
+    A = with_spectrum(s, 40, 30, seed=k)
+    idx, P = interp_decomp(A, k)
+    Q1 = scipy.linalg.orth(A[:, idx])  # SVD-based, independent of the pivoted QR
+    expected = np.linalg.norm(A - Q1 @ (Q1.T @ A), 2)
+    err = spectral_error(A, idx, P)
+    assert err == pytest.approx(expected, rel=1e-8)
+    assert err >= s[k] * (1 - 1e-10)
+
+
+@pytest.mark.parametrize("decay", ["poly", "exp", "step"])
+@pytest.mark.parametrize("k", [3, 8, 20])
+def test_a_posteriori_bound_from_the_R_factor(decay, k):
+    # Proved in the chapter for ANY column order:
+    #   ||R22|| <= sigma_{k+1} sqrt(1 + ||R11^{-1} R12||^2 + ||R22||^2 ||R11^{-1}||^2).
+    # The quantities on the right come from scipy's pivoted QR, the left side from lowrank.
+    i = np.arange(1, 41)
+    s = {"poly": i**-1.5, "exp": 0.7**i, "step": np.where(i <= 10, 1.0, 1e-3) * 0.99**i}[decay]
+    A = with_spectrum(s, 50, 40, seed=k)
+    idx, P = interp_decomp(A, k)
+    R, piv = scipy.linalg.qr(A, mode="r", pivoting=True)
+    R11, R12, R22 = R[:k, :k], R[:k, k:], R[k:, k:]
+    T = scipy.linalg.solve_triangular(R11, R12)
+    nR22 = np.linalg.norm(R22, 2)
+    factor = np.sqrt(1 + np.linalg.norm(T, 2) ** 2 + (nR22 * np.linalg.norm(np.linalg.inv(R11), 2)) ** 2)
+    err = spectral_error(A, idx, P)
+    assert err == pytest.approx(nR22, rel=1e-8)
+    assert s[k] * (1 - 1e-10) <= err <= factor * s[k] * (1 + 1e-10)
+    # Observed (not guaranteed by plain pivoting): the entries of P stay modest here.
+    assert np.abs(P).max() < 10
+
+
+def test_matches_scipy_interpolative_deterministic():
+    s = 1.0 / np.arange(1, 41) ** 2
+    A = with_spectrum(s, 60, 40, seed=8)
+    for k in (5, 12):
+        idx, P = interp_decomp(A, k)
+        sidx, proj = sli.interp_decomp(A, k, rand=False)
+        assert set(idx.tolist()) == set(sidx[:k].tolist())
+        Ps = sli.reconstruct_interp_matrix(sidx, proj)
+        np.testing.assert_allclose(A[:, idx] @ P, A[:, sidx[:k]] @ Ps, rtol=0, atol=1e-12 * np.linalg.norm(A, 2))
+
+
+def test_kahan_matrix_defeats_column_pivoting():
+    # The Kahan matrix has unit-norm columns and no pivoting takes place, so R = K and
+    # for k = n - 1 the error is |K[n-1, n-1]| = s^(n-1), while sigma_n is far smaller.
+    n, theta = 30, 1.2
+    s, c = np.sin(theta), np.cos(theta)
+    K = np.diag(s ** np.arange(n)) @ (np.eye(n) - c * np.triu(np.ones((n, n)), 1))
+    K = K * (1 - 1e-10 * np.arange(n))  # shrink later columns a hair so ties break in order
+    idx, P = interp_decomp(K, n - 1)
+    np.testing.assert_array_equal(idx, np.arange(n - 1))
+    sigma_n = np.linalg.svd(K, compute_uv=False)[-1]
+    err = spectral_error(K, idx, P)
+    assert err == pytest.approx(s ** (n - 1) * (1 - 1e-10 * (n - 1)), rel=1e-8)
+    assert err > 1000 * sigma_n
+    assert np.abs(P).max() > 1000  # |P| <= 1 fails badly
+
+
+# ---------------------------------------------------------------- the randomized method
+def test_randomized_is_reproducible_with_a_fixed_rng():
+    A = with_spectrum(1.0 / np.arange(1, 31), 40, 30, seed=9)
+    i1, P1 = interp_decomp(A, 6, method="randomized", rng=123)
+    i2, P2 = interp_decomp(A, 6, method="randomized", rng=123)
+    i3, P3 = interp_decomp(A, 6, method="randomized", rng=np.random.default_rng(123))
+    for i, P in ((i2, P2), (i3, P3)):
+        np.testing.assert_array_equal(i, i1)
+        np.testing.assert_array_equal(P, P1)
+
+
+def test_randomized_sketch_uses_a_gaussian_matrix_of_k_plus_p_rows():
+    # Independent re-implementation of step 1-2 of the Notes: the pivots of G A.
+    A = with_spectrum(1.0 / np.arange(1, 31), 40, 30, seed=10)
+    k, p = 5, 7
+    G = np.random.default_rng(11).standard_normal((k + p, 40))
+    _, piv = scipy.linalg.qr(G @ A, mode="r", pivoting=True)
+    idx, _ = interp_decomp(A, k, method="randomized", oversample=p, rng=11)
+    np.testing.assert_array_equal(idx, piv[:k])
+
+
+def test_randomized_error_is_close_to_the_deterministic_one_on_decaying_spectra():
+    # Observed with fixed seeds (a statement about these matrices, not a theorem):
+    # sketching the rows with 10 extra samples costs at most a factor 2 over pivoted QR of A.
+    s = np.arange(1, 121) ** -1.5
+    A = with_spectrum(s, 150, 120, seed=12)
+    for k in (5, 15, 30):
+        err_qr = spectral_error(A, *interp_decomp(A, k))
+        errs = [spectral_error(A, *interp_decomp(A, k, method="randomized", rng=seed)) for seed in range(5)]
+        assert min(errs) >= s[k] * (1 - 1e-10)
+        assert np.median(errs) <= 2 * err_qr
+
+
+# ---------------------------------------------------------------- validation
+@pytest.mark.parametrize(
+    "bad, exc, match",
+    [
+        (np.ones(3), ValueError, "A must be 2-D"),
+        (np.ones((0, 3)), ValueError, "A must not be empty"),
+        (np.array([[1.0, np.nan]]), ValueError, "A must not contain NaN"),
+        ([["a"]], TypeError, "A must hold real numbers"),
+        (np.array([[1j]]), TypeError, "A must hold real numbers"),
+    ],
+)
+def test_bad_matrices_are_rejected(bad, exc, match):
+    with pytest.raises(exc, match=match):
+        interp_decomp(bad, 1)
+
+
+def test_bad_arguments_are_rejected():
+    A = np.ones((3, 4))
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        interp_decomp(A, 0)
+    with pytest.raises(ValueError, match="k must be <= 3"):
+        interp_decomp(A, 4)
+    with pytest.raises(TypeError, match="k must be an integer"):
+        interp_decomp(A, 2.0)
+    with pytest.raises(ValueError, match="method must be one of"):
+        interp_decomp(A, 2, method="svd")
+    with pytest.raises(ValueError, match="oversample must be >= 0"):
+        interp_decomp(A, 2, method="randomized", oversample=-1)
+    with pytest.raises(TypeError, match="rng must be"):
+        interp_decomp(A, 2, method="randomized", rng="seed")
+
+
+def test_inputs_are_not_modified():
+    A = np.random.default_rng(13).standard_normal((6, 5))
+    A0 = A.copy()
+    for method in METHODS:
+        interp_decomp(A, 3, method=method, rng=0)
+    np.testing.assert_array_equal(A, A0)

@@ -1,0 +1,282 @@
+"""Tests for lowrank.monarch against independent references.
+
+The reference for the Monarch matrix is the product of its four factors,
+P^T blockdiag(L) P blockdiag(R), built from scipy.linalg.block_diag and an
+explicit permutation matrix; the reference for the projection error is the
+singular values of each k x b sub-matrix, cut out with index arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.linalg
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lowrank import monarch_matmul, monarch_project, monarch_to_dense
+
+SHAPES = [(1, 1), (1, 4), (4, 1), (2, 2), (2, 3), (3, 2), (4, 4), (3, 5)]
+
+
+def four_factor_product(L: np.ndarray, R: np.ndarray) -> np.ndarray:
+    """P^T blockdiag(L) P blockdiag(R) with P x = x.reshape(k, b).T.ravel()."""
+    k, b, _ = R.shape
+    n = k * b
+    P = np.eye(n)[np.arange(n).reshape(k, b).T.ravel()]
+    return P.T @ scipy.linalg.block_diag(*L) @ P @ scipy.linalg.block_diag(*R)
+
+
+def random_factors(rng: np.random.Generator, k: int, b: int, complex_: bool = False):
+    L = rng.standard_normal((b, k, k))
+    R = rng.standard_normal((k, b, b))
+    if complex_:
+        L = L + 1j * rng.standard_normal((b, k, k))
+        R = R + 1j * rng.standard_normal((k, b, b))
+    return L, R
+
+
+def sub_matrix_singular_values(M: np.ndarray, k: int) -> np.ndarray:
+    """Singular values of the k*b sub-matrices M[i*b + s, j*b + t] (i, t varying)."""
+    b = M.shape[0] // k
+    s, j, i, t = np.ix_(np.arange(b), np.arange(k), np.arange(k), np.arange(b))
+    blocks = M[i * b + s, j * b + t]  # shape (b, k, k, b), built by fancy indexing
+    return np.linalg.svd(blocks, compute_uv=False)
+
+
+# --- monarch_to_dense -------------------------------------------------------
+
+
+@pytest.mark.parametrize("k,b", SHAPES)
+def test_to_dense_equals_four_factor_product(k, b):
+    L, R = random_factors(np.random.default_rng(10 * k + b), k, b)
+    # Both sides are exact sums of at most one product per entry: only rounding of P's 0/1 products.
+    np.testing.assert_allclose(monarch_to_dense(L, R), four_factor_product(L, R), rtol=1e-13, atol=1e-13)
+
+
+def test_to_dense_index_formula_entrywise():
+    k, b = 3, 2
+    L, R = random_factors(np.random.default_rng(0), k, b)
+    M = monarch_to_dense(L, R)
+    i, s, j, t = 2, 1, 0, 1
+    assert M[i * b + s, j * b + t] == L[s, i, j] * R[j, s, t]
+
+
+def test_to_dense_complex():
+    L, R = random_factors(np.random.default_rng(1), 2, 3, complex_=True)
+    M = monarch_to_dense(L, R)
+    assert M.dtype == np.complex128
+    np.testing.assert_allclose(M, four_factor_product(L, R), rtol=1e-13, atol=1e-13)
+
+
+def test_identity_factors_give_identity():
+    k, b = 3, 4
+    L = np.broadcast_to(np.eye(k), (b, k, k))
+    R = np.broadcast_to(np.eye(b), (k, b, b))
+    np.testing.assert_array_equal(monarch_to_dense(L, R), np.eye(k * b))
+
+
+# --- monarch_matmul ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("k,b", SHAPES)
+@pytest.mark.parametrize("batch", [None, 1, 5])
+def test_matmul_equals_dense_product(k, b, batch):
+    rng = np.random.default_rng(100 * k + 10 * b + (batch or 0))
+    L, R = random_factors(rng, k, b)
+    n = k * b
+    X = rng.standard_normal(n if batch is None else (n, batch))
+    got = monarch_matmul(L, R, X)
+    assert got.shape == X.shape
+    # Sums of k*b products of O(1) terms: rounding ~ (k + b) * eps relative to |L||R||X|.
+    np.testing.assert_allclose(got, four_factor_product(L, R) @ X, rtol=1e-12, atol=1e-12)
+
+
+def test_matmul_complex_inputs():
+    rng = np.random.default_rng(2)
+    L, R = random_factors(rng, 3, 2, complex_=True)
+    X = rng.standard_normal((6, 3)) + 1j * rng.standard_normal((6, 3))
+    got = monarch_matmul(L, R, X)
+    assert got.dtype == np.complex128
+    np.testing.assert_allclose(got, four_factor_product(L, R) @ X, rtol=1e-12, atol=1e-12)
+    # Real factors with a complex vector, and complex factors with a real vector.
+    Lr, Rr = random_factors(rng, 3, 2)
+    np.testing.assert_allclose(monarch_matmul(Lr, Rr, X), four_factor_product(Lr, Rr) @ X, rtol=1e-12, atol=1e-12)
+    x = rng.standard_normal(6)
+    np.testing.assert_allclose(monarch_matmul(L, R, x), four_factor_product(L, R) @ x, rtol=1e-12, atol=1e-12)
+
+
+def test_matmul_identity_is_exact():
+    k, b = 4, 3
+    L = np.broadcast_to(np.eye(k), (b, k, k))
+    R = np.broadcast_to(np.eye(b), (k, b, b))
+    X = np.random.default_rng(3).standard_normal((12, 2))
+    np.testing.assert_array_equal(monarch_matmul(L, R, X), X)
+
+
+@given(
+    k=st.integers(1, 5),
+    b=st.integers(1, 5),
+    batch=st.integers(1, 4),
+    seed=st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=60)
+def test_matmul_property(k, b, batch, seed):
+    rng = np.random.default_rng(seed)
+    L, R = random_factors(rng, k, b)
+    X = rng.standard_normal((k * b, batch))
+    np.testing.assert_allclose(monarch_matmul(L, R, X), four_factor_product(L, R) @ X, rtol=1e-12, atol=1e-12)
+
+
+# --- monarch_project --------------------------------------------------------
+
+
+@pytest.mark.parametrize("k,b", SHAPES)
+def test_project_recovers_monarch_matrix(k, b):
+    L, R = random_factors(np.random.default_rng(7 * k + b), k, b)
+    M = four_factor_product(L, R)
+    L2, R2 = monarch_project(M, k)
+    assert L2.shape == (b, k, k) and R2.shape == (k, b, b)
+    # Each block is an SVD of an exactly rank-1 k x b matrix: backward stable, error ~ max(k,b) eps ||block||.
+    np.testing.assert_allclose(four_factor_product(L2, R2), M, rtol=1e-12, atol=1e-12)
+
+
+def test_project_recovers_complex_monarch_matrix():
+    L, R = random_factors(np.random.default_rng(8), 3, 4, complex_=True)
+    M = four_factor_product(L, R)
+    L2, R2 = monarch_project(M, 3)
+    assert L2.dtype == np.complex128 and R2.dtype == np.complex128
+    np.testing.assert_allclose(four_factor_product(L2, R2), M, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("n,k", [(6, 2), (6, 3), (8, 4), (12, 3), (16, 4)])
+def test_project_error_is_discarded_singular_values(n, k):
+    M = np.random.default_rng(n + k).standard_normal((n, n))
+    L, R = monarch_project(M, k)
+    err2 = np.linalg.norm(M - four_factor_product(L, R)) ** 2
+    sv = sub_matrix_singular_values(M, k)
+    # Eckart–Young per block; both sides are O(||M||^2) sums computed to ~n eps relative accuracy.
+    np.testing.assert_allclose(err2, np.sum(sv[..., 1:] ** 2), rtol=1e-12)
+    # The kept part carries exactly the leading singular values.
+    np.testing.assert_allclose(np.linalg.norm(four_factor_product(L, R)) ** 2, np.sum(sv[..., 0] ** 2), rtol=1e-12)
+
+
+def test_project_is_optimal_against_perturbed_factors():
+    rng = np.random.default_rng(4)
+    n, k = 12, 3
+    M = rng.standard_normal((n, n))
+    L, R = monarch_project(M, k)
+    best = np.linalg.norm(M - monarch_to_dense(L, R))
+    for scale in (1e-3, 1e-1, 1.0):
+        dL = scale * rng.standard_normal(L.shape)
+        dR = scale * rng.standard_normal(R.shape)
+        assert np.linalg.norm(M - monarch_to_dense(L + dL, R + dR)) > best
+
+
+@pytest.mark.parametrize("k", [1, 8])
+def test_project_is_exact_for_one_or_n_blocks(k):
+    # k = 1 (b = n) and k = n (b = 1): every sub-matrix is a single row or column, so rank 1.
+    M = np.random.default_rng(5).standard_normal((8, 8))
+    L, R = monarch_project(M, k)
+    np.testing.assert_allclose(monarch_to_dense(L, R), M, rtol=1e-12, atol=1e-12)
+
+
+def test_project_is_idempotent():
+    M = np.random.default_rng(6).standard_normal((9, 9))
+    M1 = monarch_to_dense(*monarch_project(M, 3))
+    M2 = monarch_to_dense(*monarch_project(M1, 3))
+    np.testing.assert_allclose(M2, M1, rtol=1e-12, atol=1e-12)
+
+
+@given(k=st.integers(1, 4), b=st.integers(1, 4), seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=40)
+def test_project_property(k, b, seed):
+    rng = np.random.default_rng(seed)
+    n = k * b
+    M = rng.standard_normal((n, n))
+    L, R = monarch_project(M, k)
+    Mhat = four_factor_product(L, R)
+    sv = sub_matrix_singular_values(M, k)
+    np.testing.assert_allclose(np.linalg.norm(M - Mhat) ** 2, np.sum(sv[..., 1:] ** 2), rtol=1e-10, atol=1e-12)
+    # The residual is orthogonal to the projection (Pythagoras), as for any Eckart–Young truncation.
+    assert abs(np.vdot(M - Mhat, Mhat)) <= 1e-10 * np.linalg.norm(M) ** 2
+
+
+# --- bad input --------------------------------------------------------------
+
+
+def test_bad_factor_shapes():
+    L, R = random_factors(np.random.default_rng(0), 2, 3)  # L (3, 2, 2), R (2, 3, 3)
+    with pytest.raises(ValueError, match="R must have shape"):
+        monarch_to_dense(L, np.zeros((2, 3, 4)))
+    with pytest.raises(ValueError, match="L must have shape"):
+        monarch_to_dense(np.zeros((2, 2, 2)), R)
+    with pytest.raises(ValueError, match="L must have shape"):
+        monarch_matmul(L.transpose(1, 0, 2), R, np.ones(6))
+    with pytest.raises(ValueError, match="R must be 3-D"):
+        monarch_to_dense(L, np.zeros((6, 6)))
+    with pytest.raises(ValueError, match="L must not"):
+        monarch_to_dense(np.full((3, 2, 2), np.nan), R)
+    with pytest.raises(ValueError, match="L must not be empty"):
+        monarch_to_dense(np.zeros((3, 0, 0)), R)
+    with pytest.raises(TypeError, match="L"):
+        monarch_to_dense("L", R)
+    with pytest.raises(TypeError, match="R"):
+        monarch_matmul(L, R.astype(bool), np.ones(6))
+
+
+def test_bad_vector_shapes():
+    L, R = random_factors(np.random.default_rng(0), 2, 3)
+    with pytest.raises(ValueError, match="X must have n = k\\*b = 6 rows"):
+        monarch_matmul(L, R, np.ones(5))
+    with pytest.raises(ValueError, match="X must have n"):
+        monarch_matmul(L, R, np.ones((5, 2)))
+    with pytest.raises(ValueError, match="X must be 1-D or 2-D"):
+        monarch_matmul(L, R, np.ones((6, 1, 1)))
+    with pytest.raises(ValueError, match="X must not"):
+        monarch_matmul(L, R, np.full(6, np.inf))
+    with pytest.raises(TypeError, match="X"):
+        monarch_matmul(L, R, ["a"] * 6)
+
+
+def test_bad_projection_arguments():
+    M = np.ones((6, 6))
+    with pytest.raises(ValueError, match="M must be square"):
+        monarch_project(np.ones((6, 4)), 2)
+    with pytest.raises(ValueError, match="k must divide n = 6"):
+        monarch_project(M, 4)
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        monarch_project(M, 0)
+    with pytest.raises(ValueError, match="k must be <= 6"):
+        monarch_project(M, 12)
+    with pytest.raises(TypeError, match="k"):
+        monarch_project(M, 2.0)
+    with pytest.raises(ValueError, match="M must be 2-D"):
+        monarch_project(np.ones(6), 2)
+    with pytest.raises(ValueError, match="M must not"):
+        monarch_project(np.full((6, 6), np.nan), 2)
+    with pytest.raises(TypeError, match="M"):
+        monarch_project(np.full((6, 6), "x"), 2)
+
+
+def test_inputs_are_not_modified():
+    rng = np.random.default_rng(9)
+    L, R = random_factors(rng, 3, 2)
+    X = rng.standard_normal((6, 2))
+    M = rng.standard_normal((6, 6))
+    copies = [a.copy() for a in (L, R, X, M)]
+    monarch_to_dense(L, R)
+    monarch_matmul(L, R, X)
+    monarch_matmul(L, R, X[:, 0])
+    monarch_project(M, 3)
+    for original, copy in zip((L, R, X, M), copies):
+        np.testing.assert_array_equal(original, copy)
+
+
+def test_outputs_do_not_alias_inputs():
+    rng = np.random.default_rng(11)
+    L, R = random_factors(rng, 2, 2)
+    X = rng.standard_normal(4)
+    for out in (monarch_to_dense(L, R), monarch_matmul(L, R, X), *monarch_project(np.eye(4), 2)):
+        for a in (L, R, X):
+            assert not np.shares_memory(out, a)

@@ -1,0 +1,297 @@
+"""Tests for lowrank.s4: SSM kernels, recurrence vs convolution, the LegS NPLR form, the DPLR kernel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.signal
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra.numpy import arrays
+
+from lowrank import causal_conv, discretize, dplr_kernel, hippo_legs, legs_nplr, ssm_kernel, ssm_scan
+
+EPS = np.finfo(float).eps
+
+
+def random_stable_system(rng, N, complex_=False):
+    """A discrete system with spectral radius 0.9 (so powers neither blow up nor vanish too fast)."""
+    Ab = rng.standard_normal((N, N))
+    if complex_:
+        Ab = Ab + 1j * rng.standard_normal((N, N))
+    Ab *= 0.9 / np.abs(np.linalg.eigvals(Ab)).max()
+    Bb, C = rng.standard_normal(N), rng.standard_normal(N)
+    if complex_:
+        Bb, C = Bb + 1j * rng.standard_normal(N), C + 1j * rng.standard_normal(N)
+    return Ab, Bb, C
+
+
+def random_dplr(rng, N, r=1):
+    Lambda = -rng.uniform(0.1, 1.0, N) + 1j * rng.uniform(-5, 5, N)
+    P = 0.3 * (rng.standard_normal((r, N)) + 1j * rng.standard_normal((r, N)))
+    Q = 0.3 * (rng.standard_normal((r, N)) + 1j * rng.standard_normal((r, N)))
+    B = rng.standard_normal(N) + 1j * rng.standard_normal(N)
+    C = rng.standard_normal(N) + 1j * rng.standard_normal(N)
+    return Lambda, P, Q, B, C
+
+
+def bilinear(A, B, dt):
+    """Independent bilinear discretization with explicit inverses."""
+    I = np.eye(len(B))
+    M = np.linalg.inv(I - dt / 2 * A)
+    return M @ (I + dt / 2 * A), M @ (dt * B)
+
+
+# ----------------------------------------------------------------- ssm_kernel
+@pytest.mark.parametrize("complex_", [False, True])
+@pytest.mark.parametrize("N, L", [(1, 5), (3, 1), (4, 17), (7, 40)])
+def test_ssm_kernel_matches_matrix_powers(N, L, complex_):
+    rng = np.random.default_rng(N * 100 + L)
+    Ab, Bb, C = random_stable_system(rng, N, complex_)
+    K = ssm_kernel(Ab, Bb, C, L)
+    K_ref = np.array([C @ np.linalg.matrix_power(Ab, l) @ Bb for l in range(L)])
+    assert K.shape == (L,) and np.iscomplexobj(K) == complex_
+    # Both form Ab^l by L products of norm-~1 matrices: error ~ L N eps |C||Bb|.
+    scale = np.linalg.norm(C) * np.linalg.norm(Bb)
+    np.testing.assert_allclose(K, K_ref, rtol=0, atol=10 * L * N * EPS * scale)
+
+
+# ------------------------------------------------------------------- ssm_scan
+@pytest.mark.parametrize("N, L", [(1, 6), (3, 25), (6, 50)])
+def test_ssm_scan_matches_scipy_dlsim(N, L):
+    # dlsim uses x[k+1] = A x[k] + B u[k], y[k] = C' x[k] + D u[k]. Our convention
+    # x_k = Ab x_{k-1} + Bb u_k, y_k = C x_k is that with C' = C Ab and D = C Bb.
+    rng = np.random.default_rng(N + L)
+    Ab, Bb, C = random_stable_system(rng, N)
+    u = rng.standard_normal(L)
+    system = (Ab, Bb[:, None], (C @ Ab)[None, :], np.array([[C @ Bb]]), 1.0)
+    _, y_ref, _ = scipy.signal.dlsim(system, u)
+    y = ssm_scan(Ab, Bb, C, u)
+    assert y.shape == (L,) and not np.iscomplexobj(y)
+    np.testing.assert_allclose(y, y_ref.ravel(), rtol=1e-12, atol=1e-12 * np.abs(y_ref).max())
+
+
+def test_ssm_scan_complex_matches_toeplitz():
+    rng = np.random.default_rng(5)
+    Ab, Bb, C = random_stable_system(rng, 4, complex_=True)
+    u = rng.standard_normal(30) + 1j * rng.standard_normal(30)
+    powers = np.array([C @ np.linalg.matrix_power(Ab, l) @ Bb for l in range(30)])
+    T = np.array([[powers[k - j] if j <= k else 0 for j in range(30)] for k in range(30)])
+    np.testing.assert_allclose(ssm_scan(Ab, Bb, C, u), T @ u, rtol=1e-12, atol=1e-12)
+
+
+def test_ssm_scan_starts_from_zero_state():
+    # An impulse at time 0 reads out the kernel itself.
+    rng = np.random.default_rng(6)
+    Ab, Bb, C = random_stable_system(rng, 5)
+    u = np.zeros(12)
+    u[0] = 1.0
+    np.testing.assert_allclose(ssm_scan(Ab, Bb, C, u), ssm_kernel(Ab, Bb, C, 12), rtol=1e-14, atol=1e-15)
+
+
+# ---------------------------------------------------------------- causal_conv
+@given(
+    u=arrays(np.float64, st.integers(1, 40), elements=st.floats(-10, 10)),
+    K=arrays(np.float64, st.integers(1, 60), elements=st.floats(-10, 10)),
+)
+@settings(max_examples=60)
+def test_causal_conv_matches_numpy_convolve(u, K):
+    y = causal_conv(u, K)
+    y_ref = np.convolve(u, K)[: len(u)]
+    assert y.shape == u.shape and not np.iscomplexobj(y)
+    # FFT convolution: error ~ eps log(n) sum|u||K| per entry.
+    bound = 20 * EPS * np.log2(2 * (len(u) + len(K))) * np.abs(u).sum() * np.abs(K).sum()
+    np.testing.assert_allclose(y, y_ref, rtol=0, atol=bound + 1e-300)
+
+
+def test_causal_conv_complex():
+    rng = np.random.default_rng(7)
+    u = rng.standard_normal(33) + 1j * rng.standard_normal(33)
+    K = rng.standard_normal(20) - 2j * rng.standard_normal(20)
+    np.testing.assert_allclose(causal_conv(u, K), np.convolve(u, K)[:33], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(causal_conv(u.real, K), np.convolve(u.real, K)[:33], rtol=1e-12, atol=1e-12)
+
+
+@given(
+    N=st.integers(1, 6),
+    L=st.integers(1, 64),
+    seed=st.integers(0, 2**16),
+    complex_=st.booleans(),
+)
+@settings(max_examples=50)
+def test_cnn_equals_rnn(N, L, seed, complex_):
+    rng = np.random.default_rng(seed)
+    Ab, Bb, C = random_stable_system(rng, N, complex_)
+    u = rng.standard_normal(L)
+    y_rnn = ssm_scan(Ab, Bb, C, u)
+    y_cnn = causal_conv(u, ssm_kernel(Ab, Bb, C, L))
+    scale = np.abs(u).sum() * np.linalg.norm(C) * np.linalg.norm(Bb) * 10  # sum |K| <= |C||Bb| / (1 - 0.9)
+    np.testing.assert_allclose(y_cnn, y_rnn, rtol=0, atol=100 * EPS * L * scale)
+
+
+# ------------------------------------------------------------------ legs_nplr
+@pytest.mark.parametrize("N", [1, 2, 5, 16, 64])
+def test_legs_nplr_reconstructs_legs(N):
+    Lambda, P, B, V = legs_nplr(N)
+    A, B_legs = hippo_legs(N)
+    # V is unitary to machine precision (eigh of a Hermitian matrix).
+    np.testing.assert_allclose(V.conj().T @ V, np.eye(N), rtol=0, atol=50 * N * EPS)
+    # Backward error of eigh: ~ N eps ||S||, with ||S|| <= ||A|| + ||P||^2 ~ N^2 / 2.
+    A_rec = (V * Lambda) @ V.conj().T - np.outer(P, P)
+    np.testing.assert_allclose(A_rec, A, rtol=0, atol=20 * N * EPS * max(N**2, 1))
+    np.testing.assert_allclose(Lambda.real, -0.5, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(P, np.sqrt(np.arange(N) + 0.5), rtol=1e-15)
+    np.testing.assert_allclose(B, B_legs, rtol=1e-15)
+    # The normal part is real, so its eigenvalues come in conjugate pairs.
+    np.testing.assert_allclose(np.sort(Lambda.imag), np.sort(-Lambda.imag), rtol=0, atol=20 * N * EPS * N)
+
+
+def test_legs_nplr_normal_part_is_minus_half_plus_skew():
+    A, _ = hippo_legs(7)
+    _, P, _, _ = legs_nplr(7)
+    S = A + np.outer(P, P)
+    np.testing.assert_allclose(S + S.T, -np.eye(7), rtol=0, atol=1e-14)
+
+
+# ---------------------------------------------------------------- dplr_kernel
+@pytest.mark.parametrize("N, L, r", [(1, 1, 1), (2, 7, 1), (4, 16, 1), (8, 100, 1), (6, 33, 2), (10, 256, 3)])
+def test_dplr_kernel_matches_naive_kernel(N, L, r):
+    rng = np.random.default_rng(10 * N + L + r)
+    Lambda, P, Q, B, C = random_dplr(rng, N, r)
+    dt = 0.1
+    A = np.diag(Lambda) - P.T @ Q.conj()
+    Ab, Bb = bilinear(A, B, dt)
+    K = dplr_kernel(Lambda, P if r > 1 else P[0], Q if r > 1 else Q[0], B, C, dt, L)
+    K_ref = ssm_kernel(Ab, Bb, C, L)
+    assert K.shape == (L,) and np.iscomplexobj(K)
+    # Cauchy sums and a length-L FFT: error ~ eps (N + log L) cond, far below 1e-10.
+    np.testing.assert_allclose(K, K_ref, rtol=0, atol=1e-10 * np.abs(K_ref).max())
+
+
+@given(N=st.integers(1, 8), L=st.integers(1, 80), seed=st.integers(0, 2**16), dt=st.floats(0.01, 1.0))
+@settings(max_examples=40)
+def test_dplr_kernel_property(N, L, seed, dt):
+    rng = np.random.default_rng(seed)
+    Lambda, P, Q, B, C = random_dplr(rng, N)
+    Ab, Bb = discretize(np.diag(Lambda) - np.outer(P[0], Q[0].conj()), B, dt, method="bilinear")
+    K_ref = ssm_kernel(Ab, Bb, C, L)
+    K = dplr_kernel(Lambda, P[0], Q[0], B, C, dt, L)
+    np.testing.assert_allclose(K, K_ref, rtol=0, atol=1e-9 * np.abs(K_ref).max())
+
+
+@pytest.mark.parametrize("N, L, dt", [(8, 64, 0.1), (32, 1000, 1e-3), (64, 16384, 1 / 16384), (64, 16384, 0.01)])
+def test_dplr_kernel_legs(N, L, dt):
+    # The S4 setting: LegS in the eigenbasis of its normal part.
+    Lambda, P, B, V = legs_nplr(N)
+    A, _ = hippo_legs(N)
+    C = np.random.default_rng(N).standard_normal(N)
+    Ab, Bb = discretize(A, B, dt, method="bilinear")
+    K_ref = ssm_kernel(Ab, Bb, C, L)
+    Pt, Bt, Ct = V.conj().T @ P, V.conj().T @ B, C @ V
+    K = dplr_kernel(Lambda, Pt, Pt, Bt, Ct, dt, L)
+    # The issue's target: 1e-8 relative. (Measured: below 1e-12.)
+    np.testing.assert_allclose(K, K_ref, rtol=0, atol=1e-8 * np.abs(K_ref).max())
+    assert np.abs(K.imag).max() < 1e-12 * np.abs(K_ref).max()  # a real system has a real kernel
+
+
+@pytest.mark.parametrize("N, L", [(4, 1), (4, 2), (6, 7), (16, 64), (64, 1001)])
+def test_dplr_kernel_real_half_spectrum(N, L):
+    # A real system in a complex basis has a real kernel: half the roots suffice.
+    Lambda, P, B, V = legs_nplr(N)
+    A, _ = hippo_legs(N)
+    C = np.random.default_rng(L).standard_normal(N)
+    dt = 0.05
+    K_ref = ssm_kernel(*discretize(A, B, dt), C, L)
+    Pt, Bt, Ct = V.conj().T @ P, V.conj().T @ B, C @ V
+    K = dplr_kernel(Lambda, Pt, Pt, Bt, Ct, dt, L, real=True)
+    assert K.dtype == np.float64 and K.shape == (L,)
+    np.testing.assert_allclose(K, K_ref, rtol=0, atol=1e-10 * np.abs(K_ref).max())
+
+
+def test_dplr_kernel_with_zero_low_rank_part_is_diagonal_ssm():
+    # P = Q = 0: K_l = sum_n C_n B_n dt (1 + dt l_n / 2)^l / (1 - dt l_n / 2)^(l + 1), in closed form.
+    Lambda = np.array([-0.5 + 2j, -1.0, -0.2 - 1j])
+    B, C = np.array([1.0, 2.0, 3.0]), np.array([1j, 1.0, -1.0])
+    dt, L = 0.2, 12
+    l = np.arange(L)[:, None]
+    K_ref = ((1 + dt * Lambda / 2) ** l / (1 - dt * Lambda / 2) ** (l + 1) * dt) @ (C * B)
+    K = dplr_kernel(Lambda, np.zeros(3), np.zeros(3), B, C, dt, L)
+    np.testing.assert_allclose(K, K_ref, rtol=1e-13, atol=1e-14)
+
+
+# ------------------------------------------------------------------ bad input
+def test_bad_lengths_and_sizes():
+    Ab, Bb, C = np.eye(3) * 0.5, np.ones(3), np.ones(3)
+    with pytest.raises(ValueError, match="L"):
+        ssm_kernel(Ab, Bb, C, 0)
+    with pytest.raises(TypeError, match="L"):
+        ssm_kernel(Ab, Bb, C, 2.0)
+    with pytest.raises(ValueError, match="Ab"):
+        ssm_kernel(np.ones((3, 2)), Bb, C, 4)
+    with pytest.raises(ValueError, match="Bb"):
+        ssm_scan(Ab, np.ones(2), C, np.ones(4))
+    with pytest.raises(ValueError, match="C"):
+        ssm_scan(Ab, Bb, np.ones(4), np.ones(4))
+    with pytest.raises(ValueError, match="u"):
+        ssm_scan(Ab, Bb, C, np.ones((4, 1)))
+    with pytest.raises(ValueError, match="u"):
+        ssm_scan(Ab, Bb, C, [])
+    with pytest.raises(ValueError, match="u"):
+        causal_conv([np.nan, 1.0], [1.0])
+    with pytest.raises(ValueError, match="K"):
+        causal_conv([1.0], np.ones((2, 2)))
+    with pytest.raises(TypeError, match="u"):
+        causal_conv("abc", [1.0])
+    with pytest.raises(ValueError, match="N"):
+        legs_nplr(0)
+    with pytest.raises(TypeError, match="N"):
+        legs_nplr(3.0)
+
+
+def test_dplr_kernel_bad_input():
+    rng = np.random.default_rng(0)
+    Lambda, P, Q, B, C = random_dplr(rng, 4)
+    P, Q = P[0], Q[0]
+    with pytest.raises(ValueError, match="dt"):
+        dplr_kernel(Lambda, P, Q, B, C, 0.0, 8)
+    with pytest.raises(ValueError, match="L"):
+        dplr_kernel(Lambda, P, Q, B, C, 0.1, 0)
+    with pytest.raises(ValueError, match="P"):
+        dplr_kernel(Lambda, P[:3], Q, B, C, 0.1, 8)
+    with pytest.raises(ValueError, match="Q"):
+        dplr_kernel(Lambda, P, np.vstack([Q, Q]), B, C, 0.1, 8)
+    with pytest.raises(ValueError, match="B"):
+        dplr_kernel(Lambda, P, Q, B[:2], C, 0.1, 8)
+    with pytest.raises(ValueError, match="C"):
+        dplr_kernel(Lambda, P, Q, B, np.ones(5), 0.1, 8)
+    with pytest.raises(ValueError, match="Lambda"):
+        dplr_kernel(np.diag(Lambda), P, Q, B, C, 0.1, 8)
+    with pytest.raises(TypeError, match="dt"):
+        dplr_kernel(Lambda, P, Q, B, C, "0.1", 8)
+    with pytest.raises(ValueError, match="P"):
+        dplr_kernel(Lambda, np.ones((1, 1, 4)), Q, B, C, 0.1, 8)
+    with pytest.raises(TypeError, match="real"):
+        dplr_kernel(Lambda, P, Q, B, C, 0.1, 8, real="yes")
+
+
+def test_dplr_kernel_pole_is_a_value_error():
+    # L = 4, dt = 2: the roots of unity map to g(z) in {0, i, inf, -i}; Lambda = i sits on one.
+    with pytest.raises(ValueError, match="pole"):
+        dplr_kernel([1j, -1.0], np.zeros(2), np.zeros(2), [1.0, 1.0], [1.0, 1.0], 2.0, 4)
+
+
+def test_inputs_are_not_modified():
+    rng = np.random.default_rng(1)
+    Lambda, P, Q, B, C = random_dplr(rng, 5, r=2)
+    args = [Lambda, P, Q, B, C]
+    copies = [a.copy() for a in args]
+    dplr_kernel(*args, 0.1, 32)
+    for a, a0 in zip(args, copies):
+        np.testing.assert_array_equal(a, a0)
+    Ab, Bb, Cr = random_stable_system(rng, 4)
+    u = rng.standard_normal(10)
+    saved = [x.copy() for x in (Ab, Bb, Cr, u)]
+    ssm_scan(Ab, Bb, Cr, u)
+    K = ssm_kernel(Ab, Bb, Cr, 10)
+    causal_conv(u, K)
+    for x, x0 in zip((Ab, Bb, Cr, u), saved):
+        np.testing.assert_array_equal(x, x0)
