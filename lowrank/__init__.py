@@ -12,6 +12,7 @@ from .cur import cur
 from .monarch import monarch_matmul, monarch_project, monarch_to_dense
 from .hippo import discretize, hippo_legs, hippo_legt
 from .s4 import causal_conv, dplr_kernel, legs_nplr, ssm_kernel, ssm_scan
+from .rtf import rtf_kernel, rtf_scan, ssm_to_rtf
 
 __all__ = [
     "penrose_residuals",
@@ -33,6 +34,9 @@ __all__ = [
     "hippo_legt",
     "causal_conv",
     "dplr_kernel",
+    "ssm_to_rtf",
+    "rtf_kernel",
+    "rtf_scan",
     "legs_nplr",
     "ssm_kernel",
     "ssm_scan",

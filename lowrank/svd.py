@@ -166,13 +166,16 @@ def randomized_svd(
     Notes
     -----
     Halko–Martinsson–Tropp :cite:p:`halko2011` (their Algorithms 4.4 and 5.1):
-    draw a Gaussian ``Omega`` (n, l), orthonormalize ``Y = A Omega`` into
-    ``Q``, then ``q`` times replace ``Q`` by the orthonormalized
-    ``A (A^T Q)`` (a QR factorization after every product, so that the
-    columns cannot collapse onto the top singular vector in floating point).
-    Finally ``B = Q^T A = U_B diag(s) V^T`` and ``U = Q U_B``; the first ``r``
+    draw a Gaussian ``Omega`` (n, l) and form ``Y = A Omega``; then ``q``
+    times replace ``Y`` by ``A (A^T Y)``, re-normalizing the columns after
+    every product with an LU factorization with partial pivoting, so that they
+    cannot collapse onto the top singular vector in floating point (the
+    normalization used by Voronin and Martinsson and by scikit-learn; it spans
+    the same subspace as a QR at half the cost). The final ``Y`` is
+    orthonormalized by Householder QR into ``Q``; then
+    ``B = Q^T A = U_B diag(s) V^T`` and ``U = Q U_B``, and the first ``r``
     triplets are returned. Cost: ``2q + 2`` products with ``A`` or ``A^T``
-    and QR/SVD factorizations of ``l``-column matrices. ``U diag(s) V^T`` is
+    plus LU/QR/SVD factorizations of ``l``-column matrices. ``U diag(s) V^T`` is
     the best rank-``r`` approximation of ``Q Q^T A``.
 
     Examples
@@ -199,8 +202,15 @@ def randomized_svd(
         # Householder QR: Q has orthonormal columns even when Y is rank deficient.
         return scipy.linalg.qr(Y, mode="economic", overwrite_a=True, check_finite=False)[0]
 
-    Q = orth(A @ gen.standard_normal((n, ell)))
+    def rescale(Y: NDArray[np.float64]) -> NDArray[np.float64]:
+        # LU with partial pivoting: P L spans a space containing range(Y) and its
+        # columns are well scaled (unit lower-triangular L), which is all the
+        # intermediate steps need; half the cost of a Householder QR.
+        return scipy.linalg.lu(Y, permute_l=True, overwrite_a=True, check_finite=False)[0]
+
+    Y = A @ gen.standard_normal((n, ell))
     for _ in range(q):  # subspace iteration: the algorithm is this recurrence
-        Q = orth(A @ orth(A.T @ Q))
+        Y = A @ rescale(A.T @ rescale(Y))
+    Q = orth(Y)
     UB, s, Vt = np.linalg.svd(Q.T @ A, full_matrices=False)
     return Q @ UB[:, :r], s[:r].copy(), Vt[:r].copy()
