@@ -19,6 +19,15 @@ underestimated too. The flop ratio of CR to the exact product is k/n = 0.1; the
 measured time ratio is higher because a product with inner dimension k = 200 runs
 below peak BLAS speed and the argument checks and norms read A and B once more.
 
+A sweep over k at n = 1000 (the ``decaying`` pair, optimal probabilities)
+shows both sides of the trade: the time ratio grows like the flop ratio k/n
+plus the fixed cost of the probabilities, and the relative squared error
+falls like 1/k, as the formula says.
+
+Everything runs on one BLAS thread: on a small machine shared with other busy
+processes, multi-threaded BLAS timings measure the scheduler more than the
+algorithm.
+
 Run: ``python benchmarks/bench_cr.py`` (add ``--quick`` for a tiny smoke run).
 """
 
@@ -30,6 +39,7 @@ import sys
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _timing import machine_description, paired_times  # noqa: E402
@@ -49,24 +59,69 @@ def run(quick: bool = False) -> dict[str, Any]:
     draws = 3 if quick else 5
     repeats = 3 if quick else 5
     rng = np.random.default_rng(0)
-    results: dict[str, Any] = {"n": n, "k": k, "draws": draws, "machine": machine_description(), "cases": {}}
-    for name, (A, B) in _pairs(n, rng).items():
-        AB = A @ B
-        norm2 = float(np.sum(AB * AB))
-        timing = paired_times(lambda: cr_matmul(A, B, k, rng=rng), lambda: A @ B, repeats=repeats)
-        case: dict[str, Any] = {"time_ratio_cr_over_exact": timing["ratio"]}
-        for kind in ("optimal", "uniform"):
-            errs = np.array([np.sum((AB - cr_matmul(A, B, k, p=kind, rng=rng)) ** 2) for _ in range(draws)])
-            expected = cr_expected_error(A, B, k, kind)
-            case[kind] = {
-                "measured_rel_sq_error": float(errs.mean() / norm2),
-                "formula_rel_sq_error": expected / norm2,
-                "measured_over_formula": float(errs.mean() / expected),
-                # Standard error of that ratio from the spread of the draws.
-                "std_error_of_ratio": float(errs.std(ddof=1) / np.sqrt(draws) / expected),
+    results: dict[str, Any] = {
+        "n": n,
+        "k": k,
+        "draws": draws,
+        "blas_threads": 1,
+        "repeats": repeats,
+        "machine": machine_description(),
+        "cases": {},
+    }
+    with threadpool_limits(limits=1, user_api="blas"):
+        for name, (A, B) in _pairs(n, rng).items():
+            AB = A @ B
+            norm2 = float(np.sum(AB * AB))
+            timing = paired_times(lambda: cr_matmul(A, B, k, rng=rng), lambda: A @ B, repeats=repeats)
+            case: dict[str, Any] = {
+                "time_ratio_cr_over_exact": timing["ratio"],
+                "cr_s": timing["first_s"],
+                "exact_s": timing["second_s"],
             }
-        results["cases"][name] = case
+            for kind in ("optimal", "uniform"):
+                errs = np.array([np.sum((AB - cr_matmul(A, B, k, p=kind, rng=rng)) ** 2) for _ in range(draws)])
+                expected = cr_expected_error(A, B, k, kind)
+                case[kind] = {
+                    "measured_rel_sq_error": float(errs.mean() / norm2),
+                    "formula_rel_sq_error": expected / norm2,
+                    "measured_over_formula": float(errs.mean() / expected),
+                    # Standard error of that ratio from the spread of the draws.
+                    "std_error_of_ratio": float(errs.std(ddof=1) / np.sqrt(draws) / expected),
+                }
+            results["cases"][name] = case
+        results["sweep"] = sweep_k(quick)
     return results
+
+
+def sweep_k(quick: bool = False) -> dict[str, Any]:
+    """Time ratio and error of ``cr_matmul`` against ``A @ B`` as the number of draws ``k`` grows.
+
+    The ``decaying`` pair at n = 1000 (n = 100 if ``quick``), optimal
+    probabilities. Call it on one BLAS thread (``run`` does).
+    """
+    n = 100 if quick else 1000
+    ks = [5, 20, 50] if quick else [10, 20, 50, 100, 200, 500]
+    draws = 3 if quick else 24
+    repeats = 3 if quick else 5
+    rng = np.random.default_rng(1)
+    A, B = _pairs(n, rng)["decaying"]
+    AB = A @ B
+    norm2 = float(np.sum(AB * AB))
+    points = []
+    for k in ks:
+        t = paired_times(lambda: cr_matmul(A, B, k, rng=rng), lambda: A @ B, repeats=repeats)
+        errs = np.array([np.sum((AB - cr_matmul(A, B, k, rng=rng)) ** 2) for _ in range(draws)])
+        points.append(
+            {
+                "k": k,
+                "flop_ratio": k / n,
+                "time_ratio_cr_over_exact": t["ratio"],
+                "measured_rel_sq_error": float(errs.mean() / norm2),
+                "std_error_rel_sq_error": float(errs.std(ddof=1) / np.sqrt(draws) / norm2),
+                "formula_rel_sq_error": cr_expected_error(A, B, k, "optimal") / norm2,
+            }
+        )
+    return {"n": n, "case": "decaying", "p": "optimal", "draws": draws, "repeats": repeats, "points": points}
 
 
 def _table(res: dict[str, Any]) -> str:
@@ -83,6 +138,14 @@ def _table(res: dict[str, Any]) -> str:
                 f"{name if i == 0 else '':<10}{t:>12}{kind:>10}{e['formula_rel_sq_error']:>24.4g}"
                 f"{e['measured_rel_sq_error']:>12.4g}{ratio:>16}"
             )
+    sw = res["sweep"]
+    lines.append(f"sweep, {sw['case']} pair, n = {sw['n']}, {sw['p']} p, {sw['draws']} draws per error")
+    lines.append(f"{'k':>6}{'k/n':>8}{'time CR/AB':>12}{'measured':>12}{'formula':>12}")
+    for pt in sw["points"]:
+        lines.append(
+            f"{pt['k']:>6}{pt['flop_ratio']:>8.3f}{pt['time_ratio_cr_over_exact']:>12.3f}"
+            f"{pt['measured_rel_sq_error']:>12.4g}{pt['formula_rel_sq_error']:>12.4g}"
+        )
     return "\n".join(lines)
 
 

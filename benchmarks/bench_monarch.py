@@ -15,6 +15,12 @@ two contenders explain how much of it survives. Why it falls short of 32:
   can grow several-fold, while the single large dense product barely
   notices; the one-thread row is the comparison that load distorts least.
 
+A sweep over n = 16, 64, ..., 4096 (k = b = sqrt(n), the same batch, one
+BLAS thread) shows how the speed-up approaches the flop ratio
+n / (k + b) = sqrt(n) / 2 as the blocks grow: for small n both products are
+too small for BLAS to reach its peak and the fixed cost of the calls
+dominates. Its n = 4096 point is the one-thread row above.
+
 Run: ``.venv/bin/python benchmarks/bench_monarch.py``.
 """
 
@@ -42,31 +48,68 @@ def _kernel(L: np.ndarray, R: np.ndarray, X: np.ndarray) -> np.ndarray:
     return out.reshape(X.shape)
 
 
+def _factors(k: int, b: int, batch: int, seed: int = 2022) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((b, k, k)), rng.standard_normal((k, b, b)), rng.standard_normal((k * b, batch))
+
+
+def sweep_n(quick: bool = False) -> list[dict]:
+    """Dense ``M @ X`` against ``monarch_matmul`` for n = 4^j, k = b = sqrt(n), on one BLAS thread.
+
+    Returns one dict per n with the median times, the speed-up (dense time /
+    Monarch time, median of paired runs) and the flop ratio n / (k + b).
+    """
+    sides = [2, 4, 8] if quick else [4, 8, 16, 32, 64]
+    batch = 16 if quick else 1024
+    points = []
+    with threadpool_limits(limits=1, user_api="blas"):
+        for k in sides:
+            L, R, X = _factors(k, k, batch)
+            M = monarch_to_dense(L, R)
+            repeats = 3 if quick else (5 if k == sides[-1] else 7)
+            t = paired_times(lambda: M @ X, lambda: monarch_matmul(L, R, X), repeats=repeats)
+            points.append(
+                {
+                    "n": k * k,
+                    "k": k,
+                    "b": k,
+                    "batch": batch,
+                    "dense_s": t["first_s"],
+                    "monarch_s": t["second_s"],
+                    "speedup": t["ratio"],
+                    "flop_ratio": k * k / (2.0 * k),
+                    "repeats": repeats,
+                }
+            )
+    return points
+
+
 def run(quick: bool = False) -> dict:
     """Time dense ``M @ X`` against ``monarch_matmul`` and return the figures."""
     k = b = 8 if quick else 64
     batch = 16 if quick else 1024
-    repeats = 3 if quick else 7
+    repeats = 3 if quick else 5
     n = k * b
-    rng = np.random.default_rng(2022)
-    L = rng.standard_normal((b, k, k))
-    R = rng.standard_normal((k, b, b))
-    X = rng.standard_normal((n, batch))
+    L, R, X = _factors(k, b, batch)
     M = monarch_to_dense(L, R)
 
-    # Correctness first: the two contenders compute the same product.
-    # Sums of n (dense) or k + b (Monarch) O(1) products: agreement to ~n eps relative.
-    dense = M @ X
-    fast = monarch_matmul(L, R, X)
-    rel_diff = float(np.linalg.norm(fast - dense) / np.linalg.norm(dense))
-    assert rel_diff < 1e-12, rel_diff
-
-    main = paired_times(lambda: M @ X, lambda: monarch_matmul(L, R, X), repeats=repeats)
-    checks = paired_times(lambda: monarch_matmul(L, R, X), lambda: _kernel(L, R, X), repeats=repeats)
-    # The same race on one BLAS thread: no thread synchronisation per small product,
-    # and much less sensitive to other processes competing for the cores.
     with threadpool_limits(limits=1, user_api="blas"):
-        single = paired_times(lambda: M @ X, lambda: monarch_matmul(L, R, X), repeats=max(3, repeats // 2))
+        # Correctness first: the two contenders compute the same product.
+        # Sums of n (dense) or k + b (Monarch) O(1) products: agreement to ~n eps relative.
+        dense = M @ X
+        fast = monarch_matmul(L, R, X)
+        rel_diff = float(np.linalg.norm(fast - dense) / np.linalg.norm(dense))
+        assert rel_diff < 1e-12, rel_diff
+        checks = paired_times(lambda: monarch_matmul(L, R, X), lambda: _kernel(L, R, X), repeats=repeats)
+
+    # The issue's race with the machine's default BLAS thread pool.
+    main = paired_times(lambda: M @ X, lambda: monarch_matmul(L, R, X), repeats=repeats)
+    # The same race on one BLAS thread: no thread synchronisation per small product,
+    # and much less sensitive to other processes competing for the cores. It is the
+    # last point of the sweep over n.
+    sweep = sweep_n(quick)
+    single = sweep[-1]
+    assert single["n"] == n
 
     flops_dense = 2.0 * n * n * batch
     flops_monarch = 2.0 * n * (k + b) * batch
@@ -76,16 +119,19 @@ def run(quick: bool = False) -> dict:
         "b": b,
         "batch": batch,
         "dtype": "float64",
+        "repeats": repeats,
         "relative_difference": rel_diff,
         "flop_ratio": flops_dense / flops_monarch,
         "speedup": main["ratio"],
         "dense_gflops": flops_dense / main["first_s"] / 1e9,
         "monarch_gflops": flops_monarch / main["second_s"] / 1e9,
         "argument_check_overhead": checks["ratio"] - 1.0,
-        "speedup_one_thread": single["ratio"],
-        "dense_gflops_one_thread": flops_dense / single["first_s"] / 1e9,
-        "monarch_gflops_one_thread": flops_monarch / single["second_s"] / 1e9,
+        "speedup_one_thread": single["speedup"],
+        "dense_gflops_one_thread": flops_dense / single["dense_s"] / 1e9,
+        "monarch_gflops_one_thread": flops_monarch / single["monarch_s"] / 1e9,
         "target_met": bool(main["ratio"] >= 10.0) if not quick else None,
+        "target_met_one_thread": bool(single["speedup"] >= 10.0) if not quick else None,
+        "sweep": sweep,
         "machine": machine_description(),
     }
 
@@ -101,6 +147,10 @@ def _table(res: dict) -> str:
         ("  dense / Monarch GFLOP/s", f"{res['dense_gflops_one_thread']:.1f} / {res['monarch_gflops_one_thread']:.1f}"),
         ("argument-check overhead", f"{100 * res['argument_check_overhead']:.0f}% of the kernel time"),
         ("relative difference", f"{res['relative_difference']:.1e}"),
+        *[
+            (f"  one thread, n = {pt['n']:>4}", f"speed-up {pt['speedup']:6.2f}x  (flop ratio {pt['flop_ratio']:.0f}x)")
+            for pt in res["sweep"]
+        ],
         ("machine", f"{res['machine']['cpu']}, {res['machine']['cores']} cores, {res['machine']['blas']}"),
     ]
     width = max(len(name) for name, _ in rows)

@@ -10,6 +10,12 @@ applies it with ``causal_conv``. The system is real, so the kernel is real and
 S4 does; the general complex variant is timed too. All ratios are measured
 side by side in one process with ``paired_times``.
 
+Two sweeps over the state size N and the length L, on one BLAS thread:
+``grid`` races the recurrence against the convolutional path (where does the
+convolution start to win?), and ``kernel_grid`` races the naive kernel
+``ssm_kernel`` (L matrix-vector products, O(L N^2)) against ``dplr_kernel``
+(O(N^3 log L) for C~, O(N L) for the Cauchy sums, O(L log L) for the FFT).
+
 Run: ``python benchmarks/bench_s4.py`` (about half a minute).
 """
 
@@ -101,9 +107,22 @@ def run(quick: bool = False) -> dict:
         for n in Ns:
             for length in Ls:
                 conv_g, _, scan_g = _paths(_setup(n, length, seed=1))
-                t = paired_times(scan_g, conv_g, repeats=3)
+                t = paired_times(scan_g, conv_g, repeats=3 if quick else 5)
                 grid.append(
                     {"N": n, "L": length, "scan_s": t["first_s"], "conv_s": t["second_s"], "scan_over_conv": t["ratio"]}
+                )
+        kernel_grid = []
+        for n in Ns:
+            for length in Ls:
+                g = _setup(n, length, seed=1)
+                lam, pt, qt, bt, ct = g["dplr"]
+                t = paired_times(
+                    lambda: ssm_kernel(g["Ab"], g["Bb"], g["C"], length),
+                    lambda: dplr_kernel(lam, pt, qt, bt, ct, DT, length),
+                    repeats=3 if quick else 5,
+                )
+                kernel_grid.append(
+                    {"N": n, "L": length, "naive_s": t["first_s"], "dplr_s": t["second_s"], "naive_over_dplr": t["ratio"]}
                 )
     crossover = {}
     for n in Ns:
@@ -128,8 +147,10 @@ def run(quick: bool = False) -> dict:
         "kernel_rel_err": kernel_rel_err,
         "kernel_rel_err_real": kernel_rel_err_real,
         "output_rel_err": output_rel_err,
+        "blas_threads_for_grids": 1,
         "grid": grid,
         "smallest_L_where_conv_wins": crossover,
+        "kernel_grid": kernel_grid,
     }
 
 
@@ -156,10 +177,15 @@ def _table(res: dict) -> str:
         row = {g["L"]: g["scan_over_conv"] for g in res["grid"] if g["N"] == n}
         lines.append(f"  {n:5d} " + "".join(f"{row[length]:9.2f}" for length in Ls))
     lines.append(f"smallest L where the convolution wins, by N: {res['smallest_L_where_conv_wins']}")
+    lines.append("naive kernel time / dplr_kernel time (> 1: dplr_kernel wins)")
+    lines.append("  N \\ L " + "".join(f"{length:>9d}" for length in Ls))
+    for n in sorted({g["N"] for g in res["kernel_grid"]}):
+        row = {g["L"]: g["naive_over_dplr"] for g in res["kernel_grid"] if g["N"] == n}
+        lines.append(f"  {n:5d} " + "".join(f"{row[length]:9.2f}" for length in Ls))
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
     results = run(quick="--quick" in sys.argv)
     print(_table(results))
-    print(json.dumps({k: v for k, v in results.items() if k != "grid"}, indent=1))
+    print(json.dumps({k: v for k, v in results.items() if k not in ("grid", "kernel_grid")}, indent=1))

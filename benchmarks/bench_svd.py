@@ -11,13 +11,15 @@ singular vectors) and target rank r = 50, this measures, in one process:
   iterations (the same numerical method as lowrank) and with scikit-learn's
   default normalizer (``"auto"``, which means no normalization for n_iter <= 2);
 - the time of lowrank against each scikit-learn variant, alternated with
-  ``paired_times`` (median of per-run ratios; < 1 means lowrank is faster),
-  once with every BLAS library limited to one thread and once with the
-  machine's default thread pools. The calls take a fraction of a second, and
-  on a small shared machine multi-threaded BLAS timings of such calls are
-  dominated by scheduling noise (numpy and scipy each bring their own OpenBLAS
-  pool, and both contenders use both), so the single-thread ratio is the one
-  that measures the algorithms; the default-thread ratio is reported beside it.
+  ``paired_times`` (median of per-run ratios; < 1 means lowrank is faster).
+
+Everything runs with every BLAS library limited to one thread. The calls take
+a fraction of a second, and on a small shared machine multi-threaded BLAS
+timings of such calls are dominated by scheduling noise (numpy and scipy each
+bring their own OpenBLAS pool, and both contenders use both): with a busy
+neighbour on the 2-core machine of ``results.json`` one default-thread call
+took 30 times as long as the same call on one thread. The single-thread ratio
+is the one that measures the algorithms.
 
 Run: ``python benchmarks/bench_svd.py`` (add ``--quick`` for a tiny smoke run).
 """
@@ -64,8 +66,8 @@ def run(quick: bool = False) -> dict[str, Any]:
     p, q = 10, 2
     seeds = range(2) if quick else range(3)
     repeats = 3 if quick else 9
-    repeats_default_threads = 3 if quick else 5
-    A, s = _test_matrix(m, n, np.random.default_rng(0))
+    with threadpool_limits(limits=1, user_api="blas"):
+        A, s = _test_matrix(m, n, np.random.default_rng(0))
     optimal_F = float(np.sqrt(np.sum(s[r:] ** 2)))
     optimal_2 = float(s[r])
 
@@ -82,27 +84,27 @@ def run(quick: bool = False) -> dict[str, Any]:
         "oversample": p,
         "n_iter": q,
         "seeds": len(seeds),
+        "blas_threads": 1,
+        "repeats": repeats,
         "optimal_frobenius": optimal_F,
         "optimal_spectral": optimal_2,
         "machine": machine_description(),
         "error_ratio": {},
         "time_ratio": {},
-        "time_ratio_default_threads": {},
     }
-    for name, f in contenders.items():
-        errs = np.array([_errors(A, f(seed)) for seed in seeds])
-        results["error_ratio"][name] = {
-            "frobenius": float(errs[:, 0].mean() / optimal_F),
-            "spectral": float(errs[:, 1].mean() / optimal_2),
-        }
     ours = contenders["lowrank"]
-    for name in ("sklearn_QR", "sklearn_default"):
-        other = contenders[name]
-        with threadpool_limits(limits=1, user_api="blas"):
-            timing = paired_times(lambda: ours(1), lambda: other(1), repeats=repeats)
-        results["time_ratio"][f"lowrank_over_{name}"] = timing
-        timing = paired_times(lambda: ours(1), lambda: other(1), repeats=repeats_default_threads)
-        results["time_ratio_default_threads"][f"lowrank_over_{name}"] = timing
+    with threadpool_limits(limits=1, user_api="blas"):
+        for name, f in contenders.items():
+            errs = np.array([_errors(A, f(seed)) for seed in seeds])
+            results["error_ratio"][name] = {
+                "frobenius": float(errs[:, 0].mean() / optimal_F),
+                "spectral": float(errs[:, 1].mean() / optimal_2),
+            }
+        for name in ("sklearn_QR", "sklearn_default"):
+            other = contenders[name]
+            results["time_ratio"][f"lowrank_over_{name}"] = paired_times(
+                lambda: ours(1), lambda: other(1), repeats=repeats
+            )
     return results
 
 
@@ -111,20 +113,17 @@ def _table(res: dict[str, Any]) -> str:
     lines = [
         f"randomized SVD, {m} x {n}, singular values 1/i, r = {res['r']}, "
         f"oversample = {res['oversample']}, n_iter = {res['n_iter']}, errors averaged over {res['seeds']} seeds",
-        f"{'method':<18}{'||E||_F / optimal':>20}{'||E||_2 / optimal':>20}"
-        f"{'lowrank time / its time':>26}{'(default threads)':>20}",
+        f"{'method':<18}{'||E||_F / optimal':>20}{'||E||_2 / optimal':>20}{'lowrank time / its time':>26}",
     ]
     for name, e in res["error_ratio"].items():
         key = f"lowrank_over_{name}"
         t1 = "1" if name == "lowrank" else f"{res['time_ratio'][key]['ratio']:.3f}"
-        td = "1" if name == "lowrank" else f"{res['time_ratio_default_threads'][key]['ratio']:.3f}"
-        lines.append(f"{name:<18}{e['frobenius']:>20.4f}{e['spectral']:>20.4f}{t1:>26}{td:>20}")
-    for label, group in (("1 BLAS thread", "time_ratio"), ("default threads", "time_ratio_default_threads")):
-        for key, timing in res[group].items():
-            lines.append(
-                f"{label}, {key}: ratio {timing['ratio']:.3f} "
-                f"(median seconds {timing['first_s']:.3f} vs {timing['second_s']:.3f})"
-            )
+        lines.append(f"{name:<18}{e['frobenius']:>20.4f}{e['spectral']:>20.4f}{t1:>26}")
+    for key, timing in res["time_ratio"].items():
+        lines.append(
+            f"1 BLAS thread, {key}: ratio {timing['ratio']:.3f} "
+            f"(median seconds {timing['first_s']:.3f} vs {timing['second_s']:.3f})"
+        )
     return "\n".join(lines)
 
 

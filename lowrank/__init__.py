@@ -9,8 +9,8 @@ from .svd import low_rank_approx, randomized_svd, truncated_svd
 from .cr import cr_expected_error, cr_matmul, cr_probabilities
 from .interpolative import interp_decomp
 from .cur import cur
-from .monarch import monarch_matmul, monarch_project, monarch_to_dense
-from .hippo import discretize, hippo_legs, hippo_legt
+from .monarch import monarch_matmul, monarch_project, monarch_solve, monarch_to_dense
+from .hippo import discretize, hippo_fourier, hippo_legs, hippo_legt, legs_matvec, legs_solve
 from .s4 import causal_conv, dplr_kernel, legs_nplr, ssm_kernel, ssm_scan
 from .rtf import rtf_kernel, rtf_scan, ssm_to_rtf
 
@@ -28,18 +28,22 @@ __all__ = [
     "cur",
     "monarch_matmul",
     "monarch_project",
+    "monarch_solve",
     "monarch_to_dense",
     "discretize",
     "hippo_legs",
     "hippo_legt",
+    "hippo_fourier",
+    "legs_matvec",
+    "legs_solve",
     "causal_conv",
     "dplr_kernel",
-    "ssm_to_rtf",
-    "rtf_kernel",
-    "rtf_scan",
     "legs_nplr",
     "ssm_kernel",
     "ssm_scan",
+    "ssm_to_rtf",
+    "rtf_kernel",
+    "rtf_scan",
 ]
 
 __version__ = "0.1.0"

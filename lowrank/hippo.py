@@ -15,9 +15,16 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import as_matrix, as_vector, check_choice, check_int, check_positive
+from ._validation import (
+    as_matrix,
+    as_vector,
+    check_choice,
+    check_int,
+    check_nonnegative,
+    check_positive,
+)
 
-__all__ = ["hippo_legs", "hippo_legt", "discretize"]
+__all__ = ["hippo_legs", "hippo_legt", "hippo_fourier", "discretize", "legs_matvec", "legs_solve"]
 
 _METHODS = ("bilinear", "zoh", "forward_euler", "backward_euler")
 
@@ -128,6 +135,58 @@ def hippo_legt(N: int, theta: float = 1.0) -> tuple[NDArray[np.float64], NDArray
     return A, r / theta
 
 
+def hippo_fourier(N: int, w: float = 1.0) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]:
+    """Fourier memory of ``f`` on the sliding window ``[t - w, t]``.
+
+    Parameters
+    ----------
+    N : int
+        Number of Fourier coefficients kept (frequencies ``0, ..., N-1``),
+        ``N >= 1``.
+    w : float, optional
+        Window length, ``w > 0``. Default 1.
+
+    Returns
+    -------
+    A : ndarray, shape (N, N), complex
+        ``A[n, n] = (2 pi i n - 1) / w`` and ``A[n, k] = -1 / w`` for ``n != k``.
+    B : ndarray, shape (N,), complex
+        ``B[n] = 1 / w``.
+
+    Raises
+    ------
+    TypeError
+        If ``N`` is not an integer or ``w`` is not a real number.
+    ValueError
+        If ``N < 1`` or ``w <= 0`` (or is not finite).
+
+    Notes
+    -----
+    With ``c_n(t) = (1/w) int_{t-w}^t f(x) exp(-2 pi i n (x - t) / w) dx``,
+    the Leibniz rule gives
+    ``c_n' = (2 pi i n / w) c_n + (f(t) - f(t - w)) / w``. Replacing
+    ``f(t - w)`` by its reconstruction ``sum_k c_k(t)`` (every basis function
+    equals 1 at ``x = t - w``) closes the system ``c' = A c + B f``
+    :cite:p:`gu2020hippo`. It is exact when ``f`` is a trigonometric
+    polynomial of period ``w`` with frequencies ``0, ..., N-1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lowrank import hippo_fourier
+    >>> A, B = hippo_fourier(3, w=2.0)
+    >>> bool(np.all(A * 2.0 - np.diag(2j * np.pi * np.arange(3)) == -1))
+    True
+    >>> B
+    array([0.5+0.j, 0.5+0.j, 0.5+0.j])
+    """
+    N = check_int(N, "N", low=1)
+    w = check_positive(w, "w")
+    A = np.full((N, N), -1.0 / w, dtype=np.complex128)
+    A[np.diag_indices(N)] += 2j * np.pi * np.arange(N) / w
+    return A, np.full(N, 1.0 / w, dtype=np.complex128)
+
+
 def discretize(
     A: ArrayLike,
     B: ArrayLike,
@@ -220,3 +279,114 @@ def discretize(
         which = "I - dt*A/2" if method == "bilinear" else "I - dt*A"
         raise ValueError(f"dt = {dt} makes {which} singular; choose another step") from None
     return X[:, :N], X[:, N]
+
+
+def legs_matvec(x: ArrayLike) -> NDArray[np.inexact]:
+    """Product ``A x`` with the HiPPO-LegS matrix of size ``len(x)``, in ``O(N)``.
+
+    Parameters
+    ----------
+    x : array_like, shape (N,)
+        Vector (real or complex), ``N >= 1``.
+
+    Returns
+    -------
+    y : ndarray, shape (N,)
+        ``A x`` with ``A`` from :func:`hippo_legs` ``(N)``.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not numeric.
+    ValueError
+        If ``x`` is not a non-empty 1-D array of finite values.
+
+    Notes
+    -----
+    With ``d_n = sqrt(2n+1)`` the matrix is
+    ``A = -diag(n+1) - D tril(1, -1) D``, ``D = diag(d)``
+    :cite:p:`gu2020hippo,gu2022s4`, so
+
+    ``(A x)_n = -(n+1) x_n - d_n sum_{k<n} d_k x_k``,
+
+    one exclusive cumulative sum: ``3N`` multiplications and ``2N`` additions
+    instead of the ``N^2 / 2`` of a dense triangular product.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lowrank import hippo_legs, legs_matvec
+    >>> x = np.array([1.0, -2.0, 0.5, 3.0])
+    >>> bool(np.allclose(legs_matvec(x), hippo_legs(4)[0] @ x))
+    True
+    """
+    x = as_vector(x, "x", allow_complex=True)
+    n = np.arange(x.shape[0])
+    d = np.sqrt(2.0 * n + 1.0)
+    running = np.cumsum(d * x)
+    before = np.concatenate([np.zeros(1, dtype=running.dtype), running[:-1]])  # sum_{k<n} d_k x_k
+    return -(n + 1.0) * x - d * before
+
+
+def legs_solve(v: ArrayLike, lam: float) -> NDArray[np.inexact]:
+    """Solve ``(I - lam A) z = v`` with the HiPPO-LegS matrix ``A``, in ``O(N)``.
+
+    Parameters
+    ----------
+    v : array_like, shape (N,)
+        Right-hand side (real or complex), ``N >= 1``.
+    lam : float
+        Real scalar ``lam >= 0`` (e.g. ``dt`` for backward Euler, ``dt/2`` for
+        the bilinear rule). Then ``I - lam A`` is lower triangular with
+        diagonal ``1 + lam (n+1) >= 1`` and hence invertible.
+
+    Returns
+    -------
+    z : ndarray, shape (N,)
+        The solution.
+
+    Raises
+    ------
+    TypeError
+        If ``v`` or ``lam`` is not numeric.
+    ValueError
+        If ``v`` is not a non-empty 1-D array of finite values, or ``lam`` is
+        negative or not finite.
+
+    Notes
+    -----
+    Write ``A = -E' - D L D`` with ``E' = diag(n+1)``, ``D = diag(d_n)``,
+    ``d_n = sqrt(2n+1)`` and ``L = tril(1, -1) = Z (I - Z)^{-1}``, ``Z`` the
+    down-shift :cite:p:`gu2020hippo,gu2022s4`. With ``e_n = 1 + lam (n+1)``
+    the matrix is ``M = I - lam A = E + lam D Z (I - Z)^{-1} D``. The change of
+    unknown ``y = (I - Z)^{-1} D z`` (running sums ``y_n = sum_{k<=n} d_k z_k``)
+    turns ``M z = v`` into the lower *bidiagonal* system
+
+    ``(e_n / d_n) y_n + (lam d_n - e_n / d_n) y_{n-1} = v_n``,
+
+    solved with the banded LAPACK solver in ``O(N)``; then
+    ``z_n = (y_n - y_{n-1}) / d_n``. Equivalently
+    ``y_n = a_n y_{n-1} + d_n v_n / e_n`` with
+    ``a_n = (1 - lam n) / (1 + lam (n+1))``, and ``|a_n| <= 1`` for
+    ``lam >= 0``: the recurrence does not amplify rounding errors.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lowrank import hippo_legs, legs_solve
+    >>> v = np.array([1.0, 0.0, -1.0, 2.0])
+    >>> z = legs_solve(v, 0.25)
+    >>> bool(np.allclose((np.eye(4) - 0.25 * hippo_legs(4)[0]) @ z, v))
+    True
+    """
+    v = as_vector(v, "v", allow_complex=True)
+    lam = check_nonnegative(lam, "lam")
+    N = v.shape[0]
+    n = np.arange(N)
+    d = np.sqrt(2.0 * n + 1.0)
+    e = 1.0 + lam * (n + 1.0)
+    bands = np.zeros((2, N))
+    bands[0] = e / d  # diagonal
+    bands[1, :-1] = (lam * d - e / d)[1:]  # subdiagonal: row n, column n-1
+    y = scipy.linalg.solve_banded((1, 0), bands, v)
+    return np.diff(y, prepend=0.0) / d

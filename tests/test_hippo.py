@@ -322,3 +322,146 @@ def test_inputs_are_not_modified(method):
     Bb[...] = 7.0
     np.testing.assert_array_equal(A, A0)
     np.testing.assert_array_equal(B, B0)
+
+
+# ------------------------------------------------- O(N) LegS products and solves
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+from lowrank import legs_matvec, legs_solve  # noqa: E402
+
+EPS = np.finfo(float).eps
+
+
+@settings(max_examples=40)
+@given(arrays(np.float64, st.integers(1, 40), elements=st.floats(-1e3, 1e3)))
+def test_legs_matvec_matches_dense_product(x):
+    A, _ = legs_reference(len(x))
+    # Each entry is a sum of n+1 products: error <= c * N * eps * (|A| |x|)_n.
+    bound = 4 * len(x) * EPS * (np.abs(A) @ np.abs(x)) + 1e-300
+    assert np.all(np.abs(legs_matvec(x) - A @ x) <= bound)
+
+
+def test_legs_matvec_complex_and_large():
+    rng = np.random.default_rng(11)
+    N = 500
+    x = rng.standard_normal(N) + 1j * rng.standard_normal(N)
+    A, _ = legs_reference(N)
+    # Normwise: ||Ax - y|| <= c N eps ||A|| ||x|| (summation error bound).
+    err = np.linalg.norm(legs_matvec(x) - A @ x)
+    assert err <= 4 * N * EPS * np.linalg.norm(A, 2) * np.linalg.norm(x)
+
+
+@settings(max_examples=40)
+@given(
+    arrays(np.float64, st.integers(1, 40), elements=st.floats(-1e3, 1e3)),
+    st.sampled_from([0.0, 1e-4, 0.01, 0.5, 1 / 3, 1.0, 7.0, 1e4]),
+)
+def test_legs_solve_small_backward_error(v, lam):
+    N = len(v)
+    A, _ = legs_reference(N)
+    M = np.eye(N) - lam * A
+    z = legs_solve(v, lam)
+    # A backward-stable solve leaves a residual <= c N eps ||M|| ||z||.
+    resid = np.linalg.norm(M @ z - v)
+    assert resid <= 10 * N * EPS * np.linalg.norm(M, 2) * np.linalg.norm(z) + 1e-300
+
+
+@pytest.mark.parametrize("lam", [0.0, 1e-3, 0.05, 0.5, 3.0])
+def test_legs_solve_matches_dense_solve(lam):
+    rng = np.random.default_rng(12)
+    N = 300
+    A, _ = legs_reference(N)
+    M = np.eye(N) - lam * A
+    v = rng.standard_normal(N) + 1j * rng.standard_normal(N)
+    z_ref = np.linalg.solve(M, v)
+    # Both solvers are backward stable: forward error <= c N eps cond(M).
+    tol = 10 * N * EPS * np.linalg.cond(M)
+    assert np.linalg.norm(legs_solve(v, lam) - z_ref) <= tol * np.linalg.norm(z_ref)
+
+
+def test_legs_solve_is_backward_euler_step():
+    # One backward Euler step of c' = A c + B f from c = v with input 0 is (I - dt A)^{-1} v.
+    rng = np.random.default_rng(13)
+    N, dt = 20, 0.03
+    A, B = hippo_legs(N)
+    v = rng.standard_normal(N)
+    Ab, _ = discretize(A, B, dt, method="backward_euler")
+    np.testing.assert_allclose(legs_solve(v, dt), Ab @ v, rtol=1e-12, atol=1e-14)
+
+
+def test_legs_fast_bad_input():
+    with pytest.raises(ValueError, match="x"):
+        legs_matvec(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="x"):
+        legs_matvec([])
+    with pytest.raises(ValueError, match="x"):
+        legs_matvec([1.0, np.nan])
+    with pytest.raises(TypeError, match="x"):
+        legs_matvec(["a", "b"])
+    with pytest.raises(ValueError, match="v"):
+        legs_solve([1.0, np.inf], 0.1)
+    with pytest.raises(ValueError, match="lam"):
+        legs_solve([1.0, 2.0], -0.1)
+    with pytest.raises(ValueError, match="lam"):
+        legs_solve([1.0, 2.0], np.nan)
+    with pytest.raises(TypeError, match="lam"):
+        legs_solve([1.0, 2.0], "0.1")
+    with pytest.raises(TypeError, match="v"):
+        legs_solve(["a"], 0.1)
+
+
+def test_legs_fast_inputs_not_modified():
+    x = np.array([1.0, -2.0, 3.0, 0.5])
+    keep = x.copy()
+    legs_matvec(x)
+    legs_solve(x, 0.2)
+    np.testing.assert_array_equal(x, keep)
+
+
+# ------------------------------------------------------------ Fourier memory
+from lowrank import hippo_fourier  # noqa: E402
+
+
+@pytest.mark.parametrize("N, w", [(1, 1.0), (4, 0.7), (7, 2.5)])
+def test_fourier_closed_form(N, w):
+    A, B = hippo_fourier(N, w)
+    A_ref = np.array([[(2j * math.pi * n - 1) / w if n == k else -1 / w for k in range(N)] for n in range(N)])
+    np.testing.assert_allclose(A, A_ref, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(B, np.full(N, 1 / w), rtol=1e-15, atol=0)
+    np.testing.assert_array_equal(hippo_fourier(N)[0], hippo_fourier(N, 1.0)[0])
+
+
+@settings(max_examples=30)
+@given(
+    st.integers(1, 6),
+    st.floats(0.3, 3.0),
+    st.floats(0.0, 5.0),
+    st.lists(st.complex_numbers(max_magnitude=2.0), min_size=6, max_size=6),
+)
+def test_fourier_ode_exact_for_band_limited_periodic_signals(N, w, t, amps):
+    # f(x) = sum_k a_k exp(2 pi i k x / w), k < N: the window coefficients are
+    # c_n(t) = (1/w) int_{t-w}^t f(x) exp(-2 pi i n (x - t) / w) dx, by Gauss-Legendre quadrature.
+    a = np.array(amps[:N])
+    k = np.arange(N)
+    x = t - w + w * U  # nodes on the window
+    f_x = np.exp(2j * np.pi * np.outer(x, k) / w) @ a
+    df_x = np.exp(2j * np.pi * np.outer(x, k) / w) @ (2j * np.pi * k / w * a)
+    kern = np.exp(-2j * np.pi * np.outer(x - t, k) / w)
+    c = (W * f_x) @ kern
+    # With x = t - w + w u the kernel is exp(-2 pi i n u), free of t, so c_n' = int_0^1 f'(x) e^{-2 pi i n u} du.
+    dc = (W * df_x) @ kern
+    A, B = hippo_fourier(N, w)
+    f_t = np.exp(2j * np.pi * k * t / w) @ a
+    scale = 1 + np.abs(a).sum() * (1 + 2 * math.pi * N / w)
+    np.testing.assert_allclose(A @ c + B * f_t, dc, rtol=0, atol=1e-11 * scale)
+
+
+def test_fourier_bad_input():
+    with pytest.raises(ValueError, match="N"):
+        hippo_fourier(0)
+    with pytest.raises(TypeError, match="N"):
+        hippo_fourier(2.5)
+    with pytest.raises(ValueError, match="w"):
+        hippo_fourier(3, w=0.0)
+    with pytest.raises(TypeError, match="w"):
+        hippo_fourier(3, w="1")
