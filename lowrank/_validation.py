@@ -168,3 +168,24 @@ def as_rng(rng: Any, name: str = "rng") -> np.random.Generator:
     if rng < 0:
         raise ValueError(f"{name} must be a non-negative seed, got {rng}")
     return np.random.default_rng(int(rng))
+
+
+def as_state_space(
+    Ab: ArrayLike, Bb: ArrayLike, C: ArrayLike, names: tuple[str, str, str] = ("Ab", "Bb", "C")
+) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
+    """Check a single-input single-output system: a square ``(N, N)`` matrix and two length-``N`` vectors.
+
+    Real or complex entries; ``names`` are the argument names used in the messages.
+    """
+    A_name, B_name, C_name = names
+    Ab = as_matrix(Ab, A_name, allow_complex=True)
+    N = Ab.shape[0]
+    if Ab.shape != (N, N):
+        raise ValueError(f"{A_name} must be square, got shape {Ab.shape}")
+    Bb = as_vector(Bb, B_name, allow_complex=True)
+    if Bb.shape != (N,):
+        raise ValueError(f"{B_name} must have length {N} (the size of {A_name}), got shape {Bb.shape}")
+    C = as_vector(C, C_name, allow_complex=True)
+    if C.shape != (N,):
+        raise ValueError(f"{C_name} must have length {N} (the size of {A_name}), got shape {C.shape}")
+    return Ab, Bb, C

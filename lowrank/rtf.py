@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import as_matrix, as_vector, check_int
+from ._validation import as_state_space, as_vector, check_int
 
 __all__ = ["ssm_to_rtf", "rtf_kernel", "rtf_scan"]
 
@@ -81,16 +81,7 @@ def ssm_to_rtf(Ab: ArrayLike, Bb: ArrayLike, Ct: ArrayLike) -> tuple[NDArray[np.
     >>> a, b
     (array([-0.5]), array([2.]))
     """
-    Ab = as_matrix(Ab, "Ab", allow_complex=True)
-    d = Ab.shape[0]
-    if Ab.shape != (d, d):
-        raise ValueError(f"Ab must be square, got shape {Ab.shape}")
-    Bb = as_vector(Bb, "Bb", allow_complex=True)
-    if Bb.shape != (d,):
-        raise ValueError(f"Bb must have length {d} (the size of Ab), got shape {Bb.shape}")
-    Ct = as_vector(Ct, "Ct", allow_complex=True)
-    if Ct.shape != (d,):
-        raise ValueError(f"Ct must have length {d} (the size of Ab), got shape {Ct.shape}")
+    Ab, Bb, Ct = as_state_space(Ab, Bb, Ct, names=("Ab", "Bb", "Ct"))
     den = np.poly(Ab)  # det(x I - Ab) = x^d + a_1 x^(d-1) + ... + a_d
     num = np.poly(Ab - np.outer(Bb, Ct)) - den  # z b(z): its constant coefficient is 0
     a, b = den[1:], num[1:]

@@ -15,23 +15,9 @@ import numpy as np
 import scipy.fft
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import as_array, as_matrix, as_vector, check_int, check_positive
+from ._validation import as_array, as_state_space, as_vector, check_int, check_positive
 
 __all__ = ["ssm_kernel", "ssm_scan", "causal_conv", "legs_nplr", "dplr_kernel"]
-
-
-def _check_system(Ab: ArrayLike, Bb: ArrayLike, C: ArrayLike) -> tuple[NDArray, NDArray, NDArray]:
-    Ab = as_matrix(Ab, "Ab", allow_complex=True)
-    N = Ab.shape[0]
-    if Ab.shape != (N, N):
-        raise ValueError(f"Ab must be square, got shape {Ab.shape}")
-    Bb = as_vector(Bb, "Bb", allow_complex=True)
-    if Bb.shape != (N,):
-        raise ValueError(f"Bb must have length {N} (the size of Ab), got shape {Bb.shape}")
-    C = as_vector(C, "C", allow_complex=True)
-    if C.shape != (N,):
-        raise ValueError(f"C must have length {N} (the size of Ab), got shape {C.shape}")
-    return Ab, Bb, C
 
 
 def ssm_kernel(Ab: ArrayLike, Bb: ArrayLike, C: ArrayLike, L: int) -> NDArray[np.inexact]:
@@ -76,7 +62,7 @@ def ssm_kernel(Ab: ArrayLike, Bb: ArrayLike, C: ArrayLike, L: int) -> NDArray[np
     >>> ssm_kernel([[0.5]], [1.0], [2.0], 4)  # 2 * 0.5**l
     array([2.  , 1.  , 0.5 , 0.25])
     """
-    Ab, Bb, C = _check_system(Ab, Bb, C)
+    Ab, Bb, C = as_state_space(Ab, Bb, C)
     L = check_int(L, "L", low=1)
     V = np.empty((L, Ab.shape[0]), dtype=np.result_type(Ab, Bb))
     v = Bb
@@ -128,7 +114,7 @@ def ssm_scan(Ab: ArrayLike, Bb: ArrayLike, C: ArrayLike, u: ArrayLike) -> NDArra
     >>> ssm_scan([[0.5]], [1.0], [1.0], [1.0, 0.0, 0.0, 1.0])
     array([1.   , 0.5  , 0.25 , 1.125])
     """
-    Ab, Bb, C = _check_system(Ab, Bb, C)
+    Ab, Bb, C = as_state_space(Ab, Bb, C)
     u = as_vector(u, "u", allow_complex=True)
     drive = np.multiply.outer(u, Bb)  # row k is Bb u_k
     X = np.empty_like(drive)
