@@ -10,7 +10,10 @@ exactly what ``rand=False`` returns, whatever the seed; its randomized path is
 not taken, and it computes the deterministic column-pivoted QR ID of all of
 ``A``. The run checks this (``scipy_rand_equals_deterministic``) and also times
 lowrank's deterministic ``method="qr"`` (LAPACK ``geqp3`` on all of ``A``)
-against the same scipy call, the like-for-like comparison.
+against the same scipy call, the like-for-like comparison, and
+``method="sampled"`` (pivoted QR of ``k + 10`` uniformly sampled columns)
+against ``method="randomized"``; the test matrix has incoherent columns, the
+case where uniform sampling is safe.
 
 Everything runs on one BLAS thread (the matrix is built outside the timing):
 on a small machine shared with other busy processes, multi-threaded BLAS
@@ -72,6 +75,13 @@ def run(quick: bool = False) -> dict:
         times_qr = paired_times(ours_qr, theirs, repeats=3)
         qidx, QP = ours_qr()
         err_ours_qr = np.linalg.norm(A - A[:, qidx] @ QP, 2)
+
+        def ours_sampled():
+            return interp_decomp(A, k, method="sampled", rng=1)
+
+        times_sampled = paired_times(ours_sampled, ours, repeats=repeats)
+        sidx_s, SP = ours_sampled()
+        err_sampled = np.linalg.norm(A - A[:, sidx_s] @ SP, 2)
     return {
         "n": n,
         "k": k,
@@ -89,6 +99,10 @@ def run(quick: bool = False) -> dict:
         "error_lowrank_qr_over_sigma": float(err_ours_qr / s[k]),
         "time_lowrank_qr_s": times_qr["first_s"],
         "time_ratio_lowrank_qr_over_scipy": times_qr["ratio"],
+        "error_lowrank_sampled_over_sigma": float(err_sampled / s[k]),
+        "max_abs_P_lowrank_sampled": float(np.abs(SP).max()),
+        "time_lowrank_sampled_s": times_sampled["first_s"],
+        "time_ratio_sampled_over_randomized": times_sampled["ratio"],
         "meets_target": bool(err_ours <= 1.5 * err_scipy and times["ratio"] < 1.0),
         "machine": machine_description(),
     }
@@ -103,6 +117,8 @@ def _table(r: dict) -> str:
             f"{'median time (s)':22}{r['time_lowrank_s']:10.3f}{r['time_scipy_s']:10.3f}",
             f"lowrank method='qr': error / sigma_(k+1) {r['error_lowrank_qr_over_sigma']:.2f}, "
             f"time ratio to scipy {r['time_ratio_lowrank_qr_over_scipy']:.2f}",
+            f"lowrank method='sampled': error / sigma_(k+1) {r['error_lowrank_sampled_over_sigma']:.2f}, "
+            f"time ratio to method='randomized' {r['time_ratio_sampled_over_randomized']:.2f}",
             f"scipy rand=True gives the deterministic ID: {r['scipy_rand_equals_deterministic']}",
             f"error ratio {r['error_ratio_lowrank_over_scipy']:.2f} (target <= 1.5), "
             f"time ratio {r['time_ratio_lowrank_over_scipy']:.2f} (target < 1): "

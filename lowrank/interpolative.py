@@ -39,6 +39,20 @@ def _interpolation_matrix(
     return P
 
 
+def _least_squares_interpolation(
+    A: NDArray[np.float64], order: NDArray[np.intp], k: int
+) -> NDArray[np.float64]:
+    """``P = A[:, J]^+ A`` for the skeleton ``J = order[:k]``, via the thin QR of ``A[:, J]``.
+
+    ``order`` is a permutation of the columns of ``A`` that starts with the
+    skeleton. The R factor of ``A[:, order]`` restricted to its first ``k`` rows
+    is ``[R11, Q1^T A[:, order[k:]]]``; :func:`_interpolation_matrix` does the rest.
+    """
+    Q1, R11 = scipy.linalg.qr(A[:, order[:k]], mode="economic", check_finite=False)
+    R = np.hstack([R11, (Q1.T @ A)[:, order[k:]]])
+    return _interpolation_matrix(R, order, k, A.shape[0])
+
+
 def interp_decomp(
     A: ArrayLike,
     k: int,
@@ -55,16 +69,19 @@ def interp_decomp(
         Real, finite, non-empty matrix.
     k : int
         Number of skeleton columns, ``1 <= k <= min(m, n)``.
-    method : {"qr", "randomized"}, optional
+    method : {"qr", "randomized", "sampled"}, optional
         ``"qr"`` (default): column-pivoted QR of ``A`` itself.
-        ``"randomized"``: column-pivoted QR of a Gaussian sketch of the rows
-        (see Notes).
+        ``"randomized"``: column-pivoted QR of a Gaussian sketch of the rows.
+        ``"sampled"``: column-pivoted QR of ``k + oversample`` columns of ``A``
+        drawn uniformly at random (see Notes).
     oversample : int, optional
-        Extra sketch rows ``p >= 0`` for ``method="randomized"`` (default 10).
-        Ignored by ``method="qr"``.
+        Extra sketch rows ``p >= 0`` for ``method="randomized"``, extra sampled
+        columns for ``method="sampled"`` (default 10; the sample is clipped to
+        all ``n`` columns when ``k + oversample > n``). Ignored by ``method="qr"``.
     rng : None, int or numpy.random.Generator, optional
-        Source of the Gaussian test matrix for ``method="randomized"``; a fixed
-        seed gives identical results. Ignored by ``method="qr"``.
+        Source of the Gaussian test matrix (``method="randomized"``) or of the
+        column sample (``method="sampled"``); a fixed seed gives identical
+        results. Ignored by ``method="qr"``.
 
     Returns
     -------
@@ -81,6 +98,7 @@ def interp_decomp(
     ValueError
         If ``A`` is not a finite non-empty 2-D array, ``k`` is outside
         ``[1, min(m, n)]``, ``oversample < 0``, or ``method`` is unknown.
+        (``k + oversample > n`` is not an error: the sample is clipped.)
 
     Notes
     -----
@@ -113,6 +131,19 @@ def interp_decomp(
     Cost ``O(mnk)``. If ``A`` has numerical rank ``r < k``, the non-skeleton
     columns are interpolated from the first ``r`` skeleton columns only.
 
+    ``method="sampled"``: draw ``s = min(k + oversample, n)`` distinct columns
+    uniformly at random (kept in increasing order), run column-pivoted QR on
+    the ``m × s`` matrix ``A[:, S]``, take its first ``k`` pivots as ``idx``,
+    and compute ``P = A[:, idx]^+ A`` as in step 3 above. Choosing the columns
+    costs only ``O(m s^2)`` and never touches the other columns; forming ``P``
+    costs ``O(mnk)``. With ``s = n`` it is exactly ``method="qr"``'s skeleton.
+    Uniform sampling works when the columns are *incoherent* (every column
+    has about the same leverage score, the squared norm of its row of the top
+    right singular vectors) :cite:p:`chiu2013`; when a few columns carry most of
+    the leverage it misses them with probability about ``1 - s/n`` each, and
+    the error can be far above ``sigma_{k+1}``. Leverage-score sampling
+    :cite:p:`drineas2006,mahoney2009` or the Gaussian sketch avoid this.
+
     Examples
     --------
     >>> import numpy as np
@@ -126,11 +157,14 @@ def interp_decomp(
     >>> idx, P = interp_decomp(A, 2, method="randomized", rng=0)
     >>> np.allclose(A[:, idx] @ P, A)
     True
+    >>> idx, P = interp_decomp(A, 2, method="sampled", oversample=0, rng=0)
+    >>> np.allclose(P[:, idx], np.eye(2)), np.allclose(A[:, idx] @ P, A)
+    (True, True)
     """
     A = as_matrix(A, "A")
     m, n = A.shape
     k = check_int(k, "k", low=1, high=min(m, n))
-    method = check_choice(method, "method", ("qr", "randomized"))
+    method = check_choice(method, "method", ("qr", "randomized", "sampled"))
     oversample = check_int(oversample, "oversample", low=0)
     gen = as_rng(rng)
 
@@ -138,8 +172,13 @@ def interp_decomp(
         R, piv = scipy.linalg.qr(A, mode="r", pivoting=True, check_finite=False)
         return piv[:k].astype(np.intp), _interpolation_matrix(R, piv, k, m)
 
+    if method == "sampled":
+        sample = np.sort(gen.choice(n, size=min(k + oversample, n), replace=False))
+        _, spiv = scipy.linalg.qr(A[:, sample], mode="r", pivoting=True, check_finite=False)
+        idx = sample[spiv[:k]].astype(np.intp)
+        order = np.concatenate([idx, np.setdiff1d(np.arange(n), idx)]).astype(np.intp)
+        return idx, _least_squares_interpolation(A, order, k)
+
     Y = gen.standard_normal((k + oversample, m)) @ A
     _, piv = scipy.linalg.qr(Y, mode="r", pivoting=True, check_finite=False)
-    Q1, R11 = scipy.linalg.qr(A[:, piv[:k]], mode="economic", check_finite=False)
-    R = np.hstack([R11, (Q1.T @ A)[:, piv[k:]]])
-    return piv[:k].astype(np.intp), _interpolation_matrix(R, piv, k, m)
+    return piv[:k].astype(np.intp), _least_squares_interpolation(A, piv, k)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from lowrank import interp_decomp
 
 EPS = np.finfo(np.float64).eps
-METHODS = ["qr", "randomized"]
+METHODS = ["qr", "randomized", "sampled"]
 
 
 def with_spectrum(s, m, n, seed):
@@ -221,6 +221,88 @@ def test_randomized_error_is_close_to_the_deterministic_one_on_decaying_spectra(
         assert np.median(errs) <= 2 * err_qr
 
 
+# ---------------------------------------------------------------- the sampled method
+def test_sampled_is_reproducible_with_a_fixed_rng():
+    A = with_spectrum(1.0 / np.arange(1, 51), 50, 60, seed=14)
+    i1, P1 = interp_decomp(A, 6, method="sampled", rng=7)
+    i2, P2 = interp_decomp(A, 6, method="sampled", rng=7)
+    i3, P3 = interp_decomp(A, 6, method="sampled", rng=np.random.default_rng(7))
+    for i, P in ((i2, P2), (i3, P3)):
+        np.testing.assert_array_equal(i, i1)
+        np.testing.assert_array_equal(P, P1)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sampled_skeleton_is_the_pivoted_qr_of_a_uniform_sample(seed):
+    # Independent re-implementation of the Notes: k + p distinct columns drawn with the same
+    # generator, sorted, then scipy's column-pivoted QR of those columns picks k of them.
+    A = with_spectrum(1.0 / np.arange(1, 41), 50, 80, seed=15)
+    k, p = 5, 7
+    sample = np.sort(np.random.default_rng(seed).choice(80, size=k + p, replace=False))
+    _, piv = scipy.linalg.qr(A[:, sample], mode="r", pivoting=True)
+    idx, P = interp_decomp(A, k, method="sampled", oversample=p, rng=seed)
+    assert set(idx.tolist()) <= set(sample.tolist())
+    np.testing.assert_array_equal(idx, sample[piv[:k]])
+    np.testing.assert_array_equal(P[:, idx], np.eye(k))
+    # P is the least-squares interpolation for these columns (kappa(A[:, idx]) is small here).
+    np.testing.assert_allclose(P, np.linalg.lstsq(A[:, idx], A, rcond=None)[0], rtol=0, atol=1e-10)
+
+
+@given(st.integers(20, 60), st.integers(20, 60), st.integers(1, 5), st.integers(0, 2**32 - 1))
+def test_sampled_is_exact_on_incoherent_rank_k_matrices(m, n, k, seed):
+    # Gaussian factors: every column is a generic combination of k directions, so any k + p
+    # sampled columns span the column space (with probability one) and the ID is exact.
+    A = rank_k(m, n, k, seed)
+    idx, P = interp_decomp(A, k, method="sampled", oversample=3, rng=seed)
+    tol = 20 * max(m, n) * EPS * np.linalg.norm(A, 2) * np.linalg.norm(P, 2)
+    assert spectral_error(A, idx, P) <= tol
+
+
+@pytest.mark.parametrize("oversample", [12, 13, 1000])
+def test_sampled_clips_the_sample_to_all_columns(oversample):
+    # k + oversample >= n: the sample is every column, in order, so the skeleton is exactly
+    # that of method="qr" (same LAPACK call on the same matrix) and P agrees to rounding.
+    A = with_spectrum(1.0 / np.arange(1, 16), 20, 15, seed=16)
+    idx, P = interp_decomp(A, 3, method="sampled", oversample=oversample, rng=0)
+    qidx, QP = interp_decomp(A, 3)
+    np.testing.assert_array_equal(idx, qidx)
+    np.testing.assert_allclose(P, QP, rtol=0, atol=1e-12)
+
+
+def test_sampled_misses_a_spiky_column_and_pays_for_it():
+    # Row 0 of B is zero; column j0 gets a spike c e_0. A skeleton without j0 reproduces
+    # nothing in row 0, so its error is at least c, whatever the coefficients (a theorem).
+    # Pivoted QR of all of A sees the spike (largest column) and takes it.
+    m, n, k, c, j0 = 40, 200, 4, 5.0, 123
+    B = rank_k(m, n, k, 17) / np.sqrt(m * k)
+    B[0] = 0.0
+    A = B.copy()
+    A[0, j0] = c
+    qidx, QP = interp_decomp(A, k + 1)
+    assert j0 in qidx and spectral_error(A, qidx, QP) < 1e-10
+    missed = 0
+    for seed in range(10):
+        idx, P = interp_decomp(A, k + 1, method="sampled", oversample=5, rng=seed)
+        if j0 not in idx:
+            missed += 1
+            assert spectral_error(A, idx, P) >= c * (1 - 1e-12)
+    assert missed >= 5  # a sample of 10 of 200 columns holds j0 with probability 1/20
+
+
+# ---------------------------------------------------------------- one column (k = 1)
+def test_single_column_id_is_the_projection_on_that_column():
+    # For k = 1, P = a_j^T A / ||a_j||^2 and ||A - a_j P||_F^2 = ||A||_F^2 - ||a_j^T A||^2 / ||a_j||^2.
+    A = with_spectrum(0.8 ** np.arange(12), 15, 12, seed=18)
+    for method in METHODS:
+        (j,), P = interp_decomp(A, 1, method=method, rng=0)
+        a = A[:, j]
+        np.testing.assert_allclose(P[0], a @ A / (a @ a), rtol=0, atol=1e-13)
+        formula = np.linalg.norm(A) ** 2 - np.linalg.norm(a @ A) ** 2 / (a @ a)
+        np.testing.assert_allclose(np.linalg.norm(A - np.outer(a, P[0])) ** 2, formula, rtol=1e-10)
+    # method="qr" takes the column of largest norm (the first Gram–Schmidt pivot).
+    assert interp_decomp(A, 1)[0][0] == np.argmax(np.linalg.norm(A, axis=0))
+
+
 # ---------------------------------------------------------------- validation
 @pytest.mark.parametrize(
     "bad, exc, match",
@@ -251,6 +333,12 @@ def test_bad_arguments_are_rejected():
         interp_decomp(A, 2, method="randomized", oversample=-1)
     with pytest.raises(TypeError, match="rng must be"):
         interp_decomp(A, 2, method="randomized", rng="seed")
+    with pytest.raises(ValueError, match="oversample must be >= 0"):
+        interp_decomp(A, 2, method="sampled", oversample=-1)
+    with pytest.raises(TypeError, match="oversample must be an integer"):
+        interp_decomp(A, 2, method="sampled", oversample=1.5)
+    with pytest.raises(TypeError, match="rng must be"):
+        interp_decomp(A, 2, method="sampled", rng="seed")
 
 
 def test_inputs_are_not_modified():
