@@ -6,9 +6,9 @@ naming the argument) and never modifies its inputs.
 
 from .pinv import penrose_residuals, pinv, regularized_pinv
 from .svd import low_rank_approx, randomized_svd, truncated_svd
-from .cr import cr_expected_error, cr_matmul, cr_probabilities
+from .cr import cr_expected_error, cr_matmul, cr_middle, cr_probabilities, cr_top_k
 from .interpolative import interp_decomp
-from .cur import cur
+from .cur import cur, deim_indices
 from .monarch import monarch_matmul, monarch_project, monarch_solve, monarch_to_dense
 from .hippo import discretize, hippo_fourier, hippo_legs, hippo_legt, legs_matvec, legs_solve
 from .s4 import causal_conv, dplr_kernel, legs_nplr, ssm_kernel, ssm_scan
@@ -24,8 +24,11 @@ __all__ = [
     "cr_expected_error",
     "cr_matmul",
     "cr_probabilities",
+    "cr_top_k",
+    "cr_middle",
     "interp_decomp",
     "cur",
+    "deim_indices",
     "monarch_matmul",
     "monarch_project",
     "monarch_solve",

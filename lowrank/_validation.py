@@ -189,3 +189,14 @@ def as_state_space(
     if C.shape != (N,):
         raise ValueError(f"{C_name} must have length {N} (the size of {A_name}), got shape {C.shape}")
     return Ab, Bb, C
+
+
+def as_indices(idx: ArrayLike, name: str, n: int) -> NDArray[np.intp]:
+    """A non-empty 1-D array of integer indices into an axis of length ``n`` (repeats allowed)."""
+    as_vector(idx, name)  # type, ndim, emptiness
+    arr = np.asarray(idx)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integers (indices), got dtype {arr.dtype}")
+    if np.any(arr < 0) or np.any(arr >= n):
+        raise ValueError(f"{name} must lie in [0, {n}), got min {arr.min()} and max {arr.max()}")
+    return arr.astype(np.intp)

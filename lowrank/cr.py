@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import as_matrix, as_rng, as_vector, check_choice, check_int
+from ._validation import as_indices, as_matrix, as_rng, as_vector, check_choice, check_int
+from .pinv import pinv
 
-__all__ = ["cr_probabilities", "cr_matmul", "cr_expected_error"]
+__all__ = ["cr_probabilities", "cr_matmul", "cr_expected_error", "cr_top_k", "cr_middle"]
 
 _KINDS = ("optimal", "uniform")
 # A probability vector may miss 1 by rounding; numpy's Generator.choice accepts
@@ -314,3 +315,142 @@ def cr_expected_error(A: ArrayLike, B: ArrayLike, k: int, p: str | ArrayLike) ->
         second_moment = float(np.sum(w[keep] ** 2 / p[keep]))
         err = max((second_moment - float(np.sum(AB * AB))) / k, 0.0)
         return float(np.ldexp(err, 2 * E))
+
+
+def cr_top_k(A: ArrayLike, B: ArrayLike, k: int) -> NDArray[np.float64]:
+    """Deterministic CR: the sum of the ``k`` terms ``A[:, i] B[i, :]`` with the largest norms.
+
+    Parameters
+    ----------
+    A : array_like, shape (m, n)
+        Real, finite, non-empty matrix.
+    B : array_like, shape (n, q)
+        Real, finite, non-empty matrix with as many rows as ``A`` has columns.
+    k : int
+        Number of terms kept, ``1 <= k <= n``.
+
+    Returns
+    -------
+    ndarray, shape (m, q)
+        ``A[:, T] @ B[T, :]``, where ``T`` holds the ``k`` indices with the
+        largest ``w_i = ||A[:, i]|| ||B[i, :]||`` (ties go to the smaller
+        index). No scaling: each kept term appears once.
+
+    Raises
+    ------
+    TypeError
+        If ``A`` or ``B`` is not numeric or ``k`` is not an integer.
+    ValueError
+        If ``A`` or ``B`` is not a finite non-empty 2-D array, the inner
+        dimensions differ, or ``k`` is not in ``[1, n]``.
+
+    Notes
+    -----
+    ``w_i = ||A[:, i] B[i, :]||_F`` is the size of the ``i``-th rank-one term
+    of ``A @ B = sum_i A[:, i] B[i, :]``. If these terms are pairwise
+    orthogonal in the Frobenius inner product,
+    ``<A[:, i] B[i, :], A[:, j] B[j, :]> = (A[:, i] . A[:, j]) (B[i, :] . B[j, :]) = 0``,
+    then ``||A B - A[:, T] B[T, :]||_F^2 = sum_{i not in T} w_i^2``, and keeping
+    the largest ``w_i`` is the best choice of ``k`` terms; if moreover the
+    columns of ``A`` and the rows of ``B`` are orthogonal, the result is the
+    truncated SVD of ``A @ B`` :cite:p:`eckart1936`. Without orthogonality,
+    large terms may cancel and the choice can be poor. The weights are those
+    of the optimal sampling probabilities :cite:p:`drineas2006`; the cost is
+    ``O(n (m + q) + m k q)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lowrank import cr_top_k
+    >>> A = np.diag([1.0, 3.0, 2.0])  # orthogonal columns, norms 1, 3, 2
+    >>> B = np.eye(3)                  # orthogonal rows: A @ B = A is an SVD
+    >>> cr_top_k(A, B, 2)              # keeps terms 1 and 2, drops term 0
+    array([[0., 0., 0.],
+           [0., 3., 0.],
+           [0., 0., 2.]])
+    """
+    A, B = _check_product(A, B)
+    k = check_int(k, "k", low=1, high=A.shape[1])
+    w = _term_weights(A, B)[0]
+    top = np.sort(np.argsort(-w, kind="stable")[:k])
+    return A[:, top] @ B[top, :]
+
+
+_MIDDLES = ("full", "diagonal")
+
+
+def cr_middle(A: ArrayLike, B: ArrayLike, cols: ArrayLike, kind: str = "full") -> NDArray[np.float64]:
+    """Optimal middle matrix for ``A @ B ~ C M R`` with ``C = A[:, cols]`` and ``R = B[cols, :]``.
+
+    Parameters
+    ----------
+    A : array_like, shape (m, n)
+        Real, finite, non-empty matrix.
+    B : array_like, shape (n, q)
+        Real, finite, non-empty matrix with as many rows as ``A`` has columns.
+    cols : array_like of int, shape (k,)
+        Indices in ``[0, n)`` of the kept columns of ``A`` and rows of ``B``;
+        repeats are allowed (as produced by sampling with replacement).
+    kind : {"full", "diagonal"}, optional
+        ``"full"``: the best ``k x k`` matrix ``M``. ``"diagonal"``: the best
+        diagonal ``M = diag(lam)``, returned as the vector ``lam``.
+
+    Returns
+    -------
+    ndarray, shape (k, k) for ``"full"`` or (k,) for ``"diagonal"``
+        The minimizer of ``||A B - C M R||_F`` of smallest norm. The
+        approximation is ``A[:, cols] @ M @ B[cols, :]`` or
+        ``(A[:, cols] * lam) @ B[cols, :]``.
+
+    Raises
+    ------
+    TypeError
+        If ``A``, ``B`` or ``cols`` is not numeric, or ``cols`` does not
+        hold integers.
+    ValueError
+        If ``A`` or ``B`` is not a finite non-empty 2-D array, the inner
+        dimensions differ, ``cols`` is not a non-empty 1-D array of indices
+        in ``[0, n)``, or ``kind`` is not one of the two names.
+
+    Notes
+    -----
+    Full: ``M* = C^+ A B R^+`` :cite:p:`penrose1955`. It satisfies the normal
+    equations ``C^T C M R R^T = C^T A B R^T`` because ``C^T C C^+ = C^T`` and
+    ``R^+ R R^T = R^T``; it is computed as ``(C^+ A)(B R^+)``, so ``A B`` is
+    never formed (cost ``O(k n (m + q))``).
+
+    Diagonal: setting the gradient of ``||A B - C diag(lam) R||_F^2`` to zero
+    gives ``((C^T C) o (R R^T)) lam = diag(C^T A B R^T)``, where ``o`` is
+    the entrywise (Hadamard) product and the right side is the row sums of
+    ``(C^T A) o (R B^T)``, again without forming ``A B``. The Gram matrix
+    ``(C^T C) o (R R^T)`` of the rank-one terms is solved with
+    :func:`lowrank.pinv` (minimum-norm solution when terms repeat); its
+    condition number is the square of that of the terms, so accuracy drops
+    for nearly dependent terms. The sampling weights ``lam_i = 1 / (k p_i)``
+    of :func:`cr_matmul` are one diagonal choice, so the optimal one is never
+    worse on the same columns :cite:p:`drineas2006`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lowrank import cr_middle
+    >>> A = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
+    >>> B = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> A @ B
+    array([[2., 1.],
+           [1., 2.]])
+    >>> cr_middle(A, B, [0, 1])     # C = R = I: the best middle is A @ B itself
+    array([[2., 1.],
+           [1., 2.]])
+    >>> cr_middle(A, B, [0, 1], kind="diagonal")  # the best diagonal one
+    array([2., 2.])
+    """
+    A, B = _check_product(A, B)
+    idx = as_indices(cols, "cols", A.shape[1])
+    kind = check_choice(kind, "kind", _MIDDLES)
+    C, R = A[:, idx], B[idx, :]
+    if kind == "full":
+        return (pinv(C) @ A) @ (B @ pinv(R))
+    gram = (C.T @ C) * (R @ R.T)
+    rhs = np.einsum("ij,ij->i", C.T @ A, R @ B.T)
+    return pinv(gram) @ rhs

@@ -5,11 +5,11 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from lowrank import cr_expected_error, cr_matmul, cr_probabilities
+from lowrank import cr_expected_error, cr_matmul, cr_middle, cr_probabilities, cr_top_k
 
 EPS = np.finfo(np.float64).eps
 
@@ -333,6 +333,129 @@ def test_monte_carlo_mean_agrees_with_expected_error(p):
     assert np.all(np.abs(samples.mean(axis=0) - AB) <= 5 * se_entries)
 
 
+# ---------------------------------------------------------------- cr_top_k
+def reference_top_k(A, B, k):
+    """Sum of the k outer products with the largest ||A[:, i]|| ||B[i, :]||, by an explicit loop."""
+    w = np.linalg.norm(A, axis=0) * np.linalg.norm(B, axis=1)
+    keep = sorted(range(A.shape[1]), key=lambda i: (-w[i], i))[:k]
+    return sum((np.outer(A[:, i], B[i, :]) for i in keep), np.zeros((A.shape[0], B.shape[1])))
+
+
+@given(products(), st.data())
+def test_top_k_keeps_the_heaviest_terms(AB, data):
+    A, B = AB
+    n = A.shape[1]
+    k = data.draw(st.integers(1, n))
+    w = np.sort(np.linalg.norm(A, axis=0) * np.linalg.norm(B, axis=1))[::-1]
+    # Weights computed two ways agree to a few ulps; a near-tie at the cut could be
+    # broken either way, so require a clear gap there (or a cut after the last term).
+    assume(k == n or w[k - 1] - w[k] > 1e-10 * w[0])
+    # Both sides sum the same k terms in different orders: a few ulps of sum_i w_i.
+    np.testing.assert_allclose(cr_top_k(A, B, k), reference_top_k(A, B, k), rtol=1e-12, atol=1e-14 * w.sum())
+
+
+def test_top_k_with_all_terms_is_the_product_and_ties_go_to_the_smaller_index():
+    rng = np.random.default_rng(3)
+    A, B = rng.standard_normal((3, 5)), rng.standard_normal((5, 4))
+    np.testing.assert_allclose(cr_top_k(A, B, 5), A @ B, rtol=1e-13, atol=1e-14)
+    A = np.eye(3)  # three terms of norm 1: k = 2 keeps terms 0 and 1
+    np.testing.assert_array_equal(cr_top_k(A, np.eye(3), 2), np.diag([1.0, 1.0, 0.0]))
+
+
+def test_top_k_is_the_best_subset_when_terms_are_orthogonal():
+    # Columns of A with disjoint supports: (A[:, i] . A[:, j]) = 0, so the outer
+    # products are Frobenius-orthogonal whatever B is. Compare with every k-subset.
+    rng = np.random.default_rng(4)
+    n = 6
+    A = np.zeros((12, n))
+    for i in range(n):
+        A[2 * i : 2 * i + 2, i] = rng.standard_normal(2) * (i + 1)
+    B = rng.standard_normal((n, 5))
+    w = np.linalg.norm(A, axis=0) * np.linalg.norm(B, axis=1)
+    AB = A @ B
+    for k in range(1, n + 1):
+        err = np.linalg.norm(AB - cr_top_k(A, B, k)) ** 2
+        discarded = np.sort(w)[: n - k]
+        # Pythagoras: the error is the sum of the discarded w_i^2 (rounding ~ n eps ||AB||^2).
+        np.testing.assert_allclose(err, np.sum(discarded**2), rtol=1e-12, atol=1e-13 * np.sum(w**2))
+        best = min(
+            np.linalg.norm(AB - A[:, list(T)] @ B[list(T), :]) ** 2 for T in itertools.combinations(range(n), k)
+        )
+        assert err <= best * (1 + 1e-12) + 1e-13 * np.sum(w**2)
+
+
+def test_top_k_is_the_truncated_svd_for_orthogonal_columns_and_rows():
+    rng = np.random.default_rng(5)
+    Q1 = np.linalg.qr(rng.standard_normal((7, 5)))[0]
+    Q2 = np.linalg.qr(rng.standard_normal((6, 5)))[0]
+    A = Q1 * np.array([1.0, 5.0, 0.5, 3.0, 2.0])  # orthogonal columns
+    B = Q2.T * np.array([2.0, 0.3, 1.0, 1.0, 4.0])[:, None]  # orthogonal rows
+    U, s, Vt = np.linalg.svd(A @ B)
+    for k in range(1, 5):
+        # Rank-k truncation of an SVD computed by LAPACK: agreement to ~ n eps ||AB||_2.
+        np.testing.assert_allclose(cr_top_k(A, B, k), (U[:, :k] * s[:k]) @ Vt[:k], atol=1e-13 * s[0])
+
+
+def test_top_k_fails_when_large_terms_cancel():
+    # Terms a b^T and -a b^T are the heaviest but sum to zero; A B = e f^T is the third term.
+    a, b = np.array([10.0, 0.0]), np.array([10.0, 0.0])
+    e, f = np.array([0.0, 1.0]), np.array([0.0, 1.0])
+    A = np.column_stack([a, -a, e])
+    B = np.vstack([b, b, f])
+    np.testing.assert_array_equal(cr_top_k(A, B, 2), np.zeros((2, 2)))
+    np.testing.assert_allclose(A @ B, np.outer(e, f))
+
+
+# ---------------------------------------------------------------- cr_middle
+def vectorized_lstsq_middles(A, B, cols):
+    """Both optimal middles by np.linalg.lstsq on the vectorized problem (minimum norm).
+
+    vec(C M R) = (R^T kron C) vec(M) (column-major vec), and column t of the diagonal
+    design matrix is vec(C[:, t] R[t, :]).
+    """
+    C, R = A[:, cols], B[cols, :]
+    target = (A @ B).ravel(order="F")
+    full = np.linalg.lstsq(np.kron(R.T, C), target, rcond=None)[0].reshape(len(cols), len(cols), order="F")
+    design = np.column_stack([np.outer(C[:, t], R[t, :]).ravel(order="F") for t in range(len(cols))])
+    diagonal = np.linalg.lstsq(design, target, rcond=None)[0]
+    return full, diagonal
+
+
+@pytest.mark.parametrize("cols", [[0, 3, 5], [2, 2, 7, 1], [4], [0, 1, 2, 3, 4, 5, 6, 7]])
+def test_middles_match_vectorized_least_squares(cols):
+    rng = np.random.default_rng(8)
+    A, B = rng.standard_normal((5, 8)), rng.standard_normal((8, 4))
+    full_ref, diag_ref = vectorized_lstsq_middles(A, B, cols)
+    # Well-conditioned Gaussian terms (a repeated index is removed by both minimum-norm
+    # solutions alike): the two solvers agree to ~ cond^2 eps, far below 1e-9.
+    np.testing.assert_allclose(cr_middle(A, B, cols), full_ref, rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(cr_middle(A, B, np.array(cols), kind="diagonal"), diag_ref, rtol=1e-9, atol=1e-11)
+
+
+def test_full_middle_is_exact_when_C_and_R_have_full_rank():
+    rng = np.random.default_rng(9)
+    A, B = rng.standard_normal((3, 10)), rng.standard_normal((10, 4))
+    cols = [1, 4, 6, 8]  # rank(C) = 3 = m, rank(R) = 4 = q: C C^+ = I and R^+ R = I
+    approx = A[:, cols] @ cr_middle(A, B, cols) @ B[cols, :]
+    np.testing.assert_allclose(approx, A @ B, rtol=1e-12, atol=1e-12)
+
+
+@given(products(), st.integers(1, 4), st.integers(0, 2**32 - 1))
+def test_optimal_middles_never_lose_to_the_sampling_weights(AB, k, seed):
+    """On the same draws: error(full) <= error(diagonal) <= error(1/(k p_i) weights)."""
+    A, B = AB
+    p = cr_probabilities(A, B)
+    cols = np.random.default_rng(seed).choice(A.shape[1], size=k, p=p)
+    C, R, AB_ = A[:, cols], B[cols, :], A @ B
+    sampled = np.linalg.norm(AB_ - cr_matmul(A, B, k, rng=seed)) ** 2
+    diagonal = np.linalg.norm(AB_ - (C * cr_middle(A, B, cols, kind="diagonal")) @ R) ** 2
+    full = np.linalg.norm(AB_ - C @ cr_middle(A, B, cols) @ R) ** 2
+    # Each inequality holds exactly; rounding in the squared errors is ~ n eps (sum_i w_i)^2.
+    slack = 1e-10 * term_weights(A, B).sum() ** 2
+    assert diagonal <= sampled + slack
+    assert full <= diagonal + slack
+
+
 # ---------------------------------------------------------------- validation
 GOOD_A = np.ones((2, 3))
 GOOD_B = np.ones((3, 2))
@@ -343,6 +466,9 @@ def all_calls(A, B):
         lambda: cr_probabilities(A, B),
         lambda: cr_matmul(A, B, 2, rng=0),
         lambda: cr_expected_error(A, B, 2, "optimal"),
+        lambda: cr_top_k(A, B, 2),
+        lambda: cr_middle(A, B, [0, 1]),
+        lambda: cr_middle(A, B, [0, 1], kind="diagonal"),
     ]
 
 
@@ -415,6 +541,41 @@ def test_inputs_are_not_modified():
     cr_matmul(A, B, 3, p=p, rng=0)
     cr_expected_error(A, B, 3, p)
     cr_expected_error(A, B, 3, "optimal")
+    cols = np.array([4, 0, 4])
+    cr_top_k(A, B, 2)
+    cr_middle(A, B, cols)
+    cr_middle(A, B, cols, kind="diagonal")
     np.testing.assert_array_equal(A, A0)
     np.testing.assert_array_equal(B, B0)
     np.testing.assert_array_equal(p, p0)
+    np.testing.assert_array_equal(cols, [4, 0, 4])
+
+
+@pytest.mark.parametrize(
+    "cols, exc, match",
+    [
+        ([0.0, 1.0], TypeError, "cols must hold integers"),
+        ([True, False], TypeError, "cols must hold real numbers"),
+        (["a"], TypeError, "cols must hold real numbers"),
+        ("0", TypeError, "cols must be a numeric array"),
+        ([[0, 1]], ValueError, "cols must be 1-D"),
+        (np.array([], dtype=int), ValueError, "cols must not be empty"),
+        ([0, 3], ValueError, r"cols must lie in \[0, 3\)"),
+        ([-1, 0], ValueError, r"cols must lie in \[0, 3\)"),
+    ],
+)
+def test_bad_column_indices_are_rejected(cols, exc, match):
+    for kind in ("full", "diagonal"):
+        with pytest.raises(exc, match=match):
+            cr_middle(GOOD_A, GOOD_B, cols, kind=kind)
+
+
+def test_bad_top_k_and_middle_scalars_are_rejected():
+    with pytest.raises(ValueError, match="k must be <= 3"):
+        cr_top_k(GOOD_A, GOOD_B, 4)
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        cr_top_k(GOOD_A, GOOD_B, 0)
+    with pytest.raises(TypeError, match="k must be an integer"):
+        cr_top_k(GOOD_A, GOOD_B, 2.0)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        cr_middle(GOOD_A, GOOD_B, [0, 1], kind="tridiagonal")

@@ -2,13 +2,14 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+import scipy.linalg
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lowrank import cur, interp_decomp
+from lowrank import cur, deim_indices, interp_decomp
 
 EPS = np.finfo(np.float64).eps
-METHODS = ["id", "leverage"]
+METHODS = ["id", "leverage", "deim"]
 
 
 def with_spectrum(s, m, n, seed):
@@ -183,7 +184,7 @@ def test_bad_arguments_are_rejected():
     with pytest.raises(TypeError, match="k must be an integer"):
         cur(A, 1.5)
     with pytest.raises(ValueError, match="method must be one of"):
-        cur(A, 2, method="deim")
+        cur(A, 2, method="qr")
     with pytest.raises(TypeError, match="rng must be"):
         cur(A, 2, method="leverage", rng=1.5)
 
@@ -194,3 +195,135 @@ def test_inputs_are_not_modified():
     for method in METHODS:
         cur(A, 3, method=method, rng=0)
     np.testing.assert_array_equal(A, A0)
+
+
+# ---------------------------------------------------------------- DEIM selection
+def brute_force_deim(V):
+    """DEIM written out with plain loops: least-squares interpolation, entry-by-entry residual."""
+    n, k = V.shape
+    chosen = []
+    for j in range(k):
+        coefficients = np.linalg.lstsq(V[chosen, :j], V[chosen, j], rcond=None)[0] if j else np.zeros(0)
+        best, best_value = -1, -1.0
+        for i in range(n):
+            r = V[i, j] - sum(V[i, l] * coefficients[l] for l in range(j))
+            if abs(r) > best_value:
+                best, best_value = i, abs(r)
+        chosen.append(best)
+    return chosen
+
+
+def orthonormal(n, k, seed):
+    return np.linalg.qr(np.random.default_rng(seed).standard_normal((n, k)))[0]
+
+
+@settings(max_examples=40)
+@given(st.integers(1, 15), st.integers(1, 8), st.integers(0, 2**32 - 1))
+def test_deim_matches_the_brute_force_greedy(n, k, seed):
+    k = min(k, n)
+    V = orthonormal(n, k, seed)
+    idx = deim_indices(V)
+    assert idx.dtype == np.intp and idx.shape == (k,)
+    assert idx.tolist() == brute_force_deim(V)
+    assert len(set(idx.tolist())) == k  # distinct
+
+
+@settings(max_examples=40)
+@given(st.integers(2, 15), st.integers(1, 8), st.integers(0, 2**32 - 1))
+def test_deim_is_gaussian_elimination_with_partial_pivoting(n, k, seed):
+    # Known equivalence (Sorensen & Embree 2016): the DEIM indices are the first k pivot rows
+    # of LU with partial pivoting of V, here from scipy (LAPACK getrf).
+    k = min(k, n)
+    V = np.random.default_rng(seed).standard_normal((n, k))
+    P = scipy.linalg.lu(V)[0]  # V = P L U, so row i of P^T V is row argmax(P[:, i]) of V
+    np.testing.assert_array_equal(deim_indices(V), np.argmax(P, axis=0)[:k])
+
+
+def test_deim_is_invariant_under_sign_flips_and_triangular_mixing():
+    # Column j only enters through its residual against columns 0..j-1, which an upper-triangular
+    # right factor T scales by T[j, j]; sign flips (T diagonal +-1) are the special case.
+    V = orthonormal(40, 7, seed=9)
+    idx = deim_indices(V)
+    signs = np.array([1.0, -1, -1, 1, -1, 1, -1])
+    np.testing.assert_array_equal(deim_indices(V * signs), idx)
+    T = np.triu(np.random.default_rng(10).standard_normal((7, 7))) + 3 * np.eye(7)
+    np.testing.assert_array_equal(deim_indices(V @ T), idx)
+
+
+def test_deim_follows_row_permutations():
+    V = orthonormal(25, 6, seed=11)
+    perm = np.random.default_rng(12).permutation(25)
+    np.testing.assert_array_equal(perm[deim_indices(V[perm])], deim_indices(V))
+
+
+def test_deim_worked_example():
+    V = np.array([[1.0, 0.0], [3.0, 1.0], [2.0, 4.0], [0.5, -1.0]])
+    # |v_1| peaks at row 1; v_2 - (1/3) v_1 = (-1/3, 0, 10/3, -7/6) peaks at row 2.
+    np.testing.assert_array_equal(deim_indices(V), [1, 2])
+    np.testing.assert_array_equal(deim_indices(V[:, :1]), [1])
+
+
+def test_deim_cur_is_exact_on_rank_k_matrices():
+    A = rank_k(50, 35, 6, seed=13)
+    cols, U, rows = cur(A, 6, method="deim")
+    C, R = A[:, cols], A[rows, :]
+    tol = 100 * 50 * EPS * np.linalg.cond(C) * np.linalg.cond(R) * np.linalg.norm(A, 2)
+    assert np.linalg.norm(A - C @ U @ R, 2) <= tol
+    np.testing.assert_allclose(U, np.linalg.inv(A[np.ix_(rows, cols)]), rtol=1e-6, atol=0)
+
+
+def test_deim_cur_uses_the_singular_vectors():
+    A = with_spectrum(0.7 ** np.arange(30), 45, 30, seed=14)
+    Uk, _, Vtk = np.linalg.svd(A)
+    cols, _, rows = cur(A, 8, method="deim")
+    np.testing.assert_array_equal(cols, brute_force_deim(Vtk[:8].T))
+    np.testing.assert_array_equal(rows, brute_force_deim(Uk[:, :8]))
+
+
+@pytest.mark.parametrize("decay", ["poly1", "poly2", "exp"])
+@pytest.mark.parametrize("shape", [(60, 40), (40, 60)])
+def test_deim_cur_obeys_the_sorensen_embree_bound(decay, shape):
+    # ||A - CUR||_2 <= (eta_p + eta_q) sigma_{k+1}, eta = ||(S^T V)^{-1}||_2 (a theorem; 1e-8 slack
+    # covers rounding of the errors, which are >= sigma_{k+1} >= 1e-4 ||A||).
+    m, n = shape
+    i = np.arange(1, min(m, n) + 1)
+    s = {"poly1": 1.0 / i, "poly2": i**-2.0, "exp": 0.8**i}[decay]
+    for seed in range(3):
+        A = with_spectrum(s, m, n, seed)
+        Uk, _, Vtk = np.linalg.svd(A, full_matrices=False)
+        for k in (1, 3, 8, 20, 35):
+            cols, U, rows = cur(A, k, method="deim")
+            eta_p = np.linalg.norm(np.linalg.inv(Uk[rows, :k]), 2)
+            eta_q = np.linalg.norm(np.linalg.inv(Vtk[:k, cols]), 2)
+            err = np.linalg.norm(A - reconstruct(A, cols, U, rows), 2)
+            assert s[k] * (1 - 1e-10) <= err <= (eta_p + eta_q) * s[k] * (1 + 1e-8)
+
+
+def test_deim_cur_is_deterministic():
+    A = with_spectrum(1.0 / np.arange(1, 31), 40, 30, seed=15)
+    first = cur(A, 6, method="deim", rng=0)
+    for rng in (1, None, np.random.default_rng(3)):
+        for a, b in zip(first, cur(A, 6, method="deim", rng=rng)):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_deim_bad_input():
+    with pytest.raises(ValueError, match="V must be 2-D"):
+        deim_indices(np.ones(4))
+    with pytest.raises(ValueError, match="V must have at least as many rows as columns"):
+        deim_indices(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="V must have linearly independent columns"):
+        deim_indices(np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]]))
+    with pytest.raises(ValueError, match="V must have linearly independent columns"):
+        deim_indices(np.zeros((4, 1)))
+    with pytest.raises(ValueError, match="V must not contain NaN"):
+        deim_indices(np.array([[np.nan], [1.0]]))
+    with pytest.raises(TypeError, match="V must hold real numbers"):
+        deim_indices([["a"], ["b"]])
+
+
+def test_deim_does_not_modify_its_input():
+    V = orthonormal(12, 4, seed=16)
+    V0 = V.copy()
+    deim_indices(V)
+    np.testing.assert_array_equal(V, V0)
