@@ -39,6 +39,16 @@ def _check_factors(L: ArrayLike, R: ArrayLike) -> tuple[_Array, _Array]:
     return L, R
 
 
+def _check_operands(L: ArrayLike, R: ArrayLike, X: ArrayLike) -> tuple[_Array, _Array, _Array]:
+    """Check the factors and a vector or batch ``X`` with ``n = k * b`` rows (for products and solves)."""
+    L, R = _check_factors(L, R)
+    X = as_array(X, "X", ndim=(1, 2), allow_complex=True)
+    n = R.shape[0] * R.shape[1]
+    if X.shape[0] != n:
+        raise ValueError(f"X must have n = k*b = {n} rows to match R of shape {R.shape}, got shape {X.shape}")
+    return L, R, X
+
+
 def monarch_to_dense(L: ArrayLike, R: ArrayLike) -> _Array:
     """The dense ``n x n`` Monarch matrix ``M = P^T blockdiag(L) P blockdiag(R)``.
 
@@ -138,12 +148,8 @@ def monarch_matmul(L: ArrayLike, R: ArrayLike, X: ArrayLike) -> _Array:
     >>> monarch_matmul(L, R, np.ones(6)).shape
     (6,)
     """
-    L, R = _check_factors(L, R)
-    X = as_array(X, "X", ndim=(1, 2), allow_complex=True)
+    L, R, X = _check_operands(L, R, X)
     k, b, _ = R.shape
-    n = k * b
-    if X.shape[0] != n:
-        raise ValueError(f"X must have n = k*b = {n} rows to match R of shape {R.shape}, got shape {X.shape}")
     Y = np.matmul(R, X.reshape(k, b, -1))  # Y[j, s, :] = sum_t R[j, s, t] X[j*b + t, :]
     out = np.empty(Y.shape, dtype=np.result_type(L, Y))  # out[i, s, :] is row i*b + s
     # For each s: out[:, s, :] = L[s] @ Y[:, s, :]; both operands are strided views.
@@ -220,12 +226,8 @@ def monarch_solve(L: ArrayLike, R: ArrayLike, X: ArrayLike) -> _Array:
     >>> np.allclose(Y, np.linalg.solve(monarch_to_dense(L, R), X))
     True
     """
-    L, R = _check_factors(L, R)
-    X = as_array(X, "X", ndim=(1, 2), allow_complex=True)
+    L, R, X = _check_operands(L, R, X)
     k, b, _ = R.shape
-    n = k * b
-    if X.shape[0] != n:
-        raise ValueError(f"X must have n = k*b = {n} rows to match R of shape {R.shape}, got shape {X.shape}")
     Xr = X.reshape(k, b, -1)  # Xr[i, s, :] is row i*b + s
     # W[s] = L[s]^{-1} X[s::b]: solve on the strided groups (P, then blockdiag(L)^{-1}).
     W = _block_solve(L, Xr.transpose(1, 0, 2), "L")  # (b, k, batch), W[s, i]

@@ -20,6 +20,12 @@ def with_spectrum(s, m, n, seed):
     return (U * s) @ V.T
 
 
+def decaying_spectrum(decay, size):
+    """Singular values 1/i, 1/i^2 or 0.8^i, i = 1..size (the decays the accuracy tests sweep)."""
+    i = np.arange(1, size + 1)
+    return {"poly1": 1.0 / i, "poly2": i**-2.0, "exp": 0.8**i}[decay]
+
+
 def rank_k(m, n, k, seed):
     rng = np.random.default_rng(seed)
     return rng.standard_normal((m, k)) @ rng.standard_normal((k, n))
@@ -103,8 +109,7 @@ def test_error_within_documented_factor_of_the_svd_optimum(decay, shape):
     # Proved: ||A - CUR||_2 <= ||A - C C^+ A||_2 + ||A - A R^+ R||_2 (the two ID errors).
     # Documented (observed, not guaranteed): within 6 sigma_{k+1} for method="id".
     m, n = shape
-    i = np.arange(1, min(m, n) + 1)
-    s = {"poly1": 1.0 / i, "poly2": i**-2.0, "exp": 0.8**i}[decay]
+    s = decaying_spectrum(decay, min(m, n))
     for seed in range(3):
         A = with_spectrum(s, m, n, seed)
         for k in (2, 5, 10, 20, 30):
@@ -286,8 +291,7 @@ def test_deim_cur_obeys_the_sorensen_embree_bound(decay, shape):
     # ||A - CUR||_2 <= (eta_p + eta_q) sigma_{k+1}, eta = ||(S^T V)^{-1}||_2 (a theorem; 1e-8 slack
     # covers rounding of the errors, which are >= sigma_{k+1} >= 1e-4 ||A||).
     m, n = shape
-    i = np.arange(1, min(m, n) + 1)
-    s = {"poly1": 1.0 / i, "poly2": i**-2.0, "exp": 0.8**i}[decay]
+    s = decaying_spectrum(decay, min(m, n))
     for seed in range(3):
         A = with_spectrum(s, m, n, seed)
         Uk, _, Vtk = np.linalg.svd(A, full_matrices=False)

@@ -189,11 +189,12 @@ def test_kahan_matrix_defeats_column_pivoting():
 
 
 # ---------------------------------------------------------------- the randomized method
-def test_randomized_is_reproducible_with_a_fixed_rng():
-    A = with_spectrum(1.0 / np.arange(1, 31), 40, 30, seed=9)
-    i1, P1 = interp_decomp(A, 6, method="randomized", rng=123)
-    i2, P2 = interp_decomp(A, 6, method="randomized", rng=123)
-    i3, P3 = interp_decomp(A, 6, method="randomized", rng=np.random.default_rng(123))
+@pytest.mark.parametrize("method, m, n, seed, rng_seed", [("randomized", 40, 30, 9, 123), ("sampled", 50, 60, 14, 7)])
+def test_random_methods_are_reproducible_with_a_fixed_rng(method, m, n, seed, rng_seed):
+    A = with_spectrum(1.0 / np.arange(1, min(m, n) + 1), m, n, seed=seed)
+    i1, P1 = interp_decomp(A, 6, method=method, rng=rng_seed)
+    i2, P2 = interp_decomp(A, 6, method=method, rng=rng_seed)
+    i3, P3 = interp_decomp(A, 6, method=method, rng=np.random.default_rng(rng_seed))
     for i, P in ((i2, P2), (i3, P3)):
         np.testing.assert_array_equal(i, i1)
         np.testing.assert_array_equal(P, P1)
@@ -222,16 +223,6 @@ def test_randomized_error_is_close_to_the_deterministic_one_on_decaying_spectra(
 
 
 # ---------------------------------------------------------------- the sampled method
-def test_sampled_is_reproducible_with_a_fixed_rng():
-    A = with_spectrum(1.0 / np.arange(1, 51), 50, 60, seed=14)
-    i1, P1 = interp_decomp(A, 6, method="sampled", rng=7)
-    i2, P2 = interp_decomp(A, 6, method="sampled", rng=7)
-    i3, P3 = interp_decomp(A, 6, method="sampled", rng=np.random.default_rng(7))
-    for i, P in ((i2, P2), (i3, P3)):
-        np.testing.assert_array_equal(i, i1)
-        np.testing.assert_array_equal(P, P1)
-
-
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_sampled_skeleton_is_the_pivoted_qr_of_a_uniform_sample(seed):
     # Independent re-implementation of the Notes: k + p distinct columns drawn with the same

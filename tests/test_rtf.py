@@ -10,20 +10,9 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
 from lowrank import rtf_kernel, rtf_scan, ssm_kernel, ssm_scan, ssm_to_rtf
+from systems import random_stable_system
 
 EPS = np.finfo(float).eps
-
-
-def random_stable_system(rng, d, complex_=False):
-    """A discrete system with spectral radius 0.9."""
-    Ab = rng.standard_normal((d, d))
-    if complex_:
-        Ab = Ab + 1j * rng.standard_normal((d, d))
-    Ab *= 0.9 / np.abs(np.linalg.eigvals(Ab)).max()
-    Bb, C = rng.standard_normal(d), rng.standard_normal(d)
-    if complex_:
-        Bb, C = Bb + 1j * rng.standard_normal(d), C + 1j * rng.standard_normal(d)
-    return Ab, Bb, C
 
 
 # ----------------------------------------------------------------- ssm_to_rtf

@@ -9,20 +9,9 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
 from lowrank import causal_conv, discretize, dplr_kernel, hippo_legs, legs_nplr, ssm_kernel, ssm_scan
+from systems import random_stable_system
 
 EPS = np.finfo(float).eps
-
-
-def random_stable_system(rng, N, complex_=False):
-    """A discrete system with spectral radius 0.9 (so powers neither blow up nor vanish too fast)."""
-    Ab = rng.standard_normal((N, N))
-    if complex_:
-        Ab = Ab + 1j * rng.standard_normal((N, N))
-    Ab *= 0.9 / np.abs(np.linalg.eigvals(Ab)).max()
-    Bb, C = rng.standard_normal(N), rng.standard_normal(N)
-    if complex_:
-        Bb, C = Bb + 1j * rng.standard_normal(N), C + 1j * rng.standard_normal(N)
-    return Ab, Bb, C
 
 
 def random_dplr(rng, N, r=1):
