@@ -8,13 +8,16 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: help venv book test serve bench clean
+.PHONY: help venv book test serve bench headroom set-repository clean
 
 help:
 	@echo "make book   build the site into _build/html (executes every chapter)"
 	@echo "make test   unit tests, doctests, every notebook (nbval), the -W book build, the browser check"
 	@echo "make serve  serve _build/html on http://127.0.0.1:$(PORT)"
 	@echo "make bench  run the benchmarks and write benchmarks/results.json"
+	@echo "make headroom  run every chapter instrumented and list the 20 checks with the least headroom"
+	@echo "               (THREADS=1 for one BLAS thread; OPENBLAS_CORETYPE=Haswell etc. tries other kernels)"
+	@echo "make set-repository URL=...  point the book and the chapters' Colab install cells at a repository"
 	@echo "make clean  remove _build and .venv"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -41,6 +44,15 @@ serve:
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+THREADS ?=
+headroom: $(STAMP)
+	$(BIN)/python tests/headroom.py $(if $(THREADS),--threads $(THREADS))
+
+# The repository URL lives in _config.yml; this rewrites it and every chapter's Colab install cell together.
+set-repository:
+	@test -n "$(URL)" || { echo "usage: make set-repository URL=https://github.com/you/your-fork [BRANCH=main]"; exit 2; }
+	$(PYTHON) .ci/set_repository.py "$(URL)" $(if $(BRANCH),--branch $(BRANCH))
 
 clean:
 	rm -rf _build $(VENV)

@@ -285,6 +285,44 @@ def _cauchy_sums(a: NDArray, b: NDArray, Lambda: NDArray, weights: NDArray) -> N
     return out
 
 
+_BREAKDOWN = 1e-4  # relative size of a Cauchy denominator below which the Woodbury evaluation is replaced
+
+
+def _woodbury_breakdowns(Lambda: NDArray, dt: float, L: int, M: int) -> NDArray[np.intp]:
+    """Indices ``l < M`` of the roots ``z_l`` where a Cauchy denominator nearly vanishes.
+
+    The denominator ``(2/dt)(1 - z) - (1 + z) Lambda_n`` is zero exactly at
+    ``z = 1 / mu_n`` with ``mu_n = (1 + dt Lambda_n / 2) / (1 - dt Lambda_n / 2)``,
+    the discretized diagonal entry. Only the two roots on either side of that
+    angle can come close, so ``O(N)`` candidates are checked: a root is
+    flagged when the denominator is below ``_BREAKDOWN`` times the size of
+    its two terms. Elsewhere the cancellation in the Woodbury formula costs at
+    most a relative ``eps / _BREAKDOWN`` (about 2e-12).
+    """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        mu = (1 + (dt / 2) * Lambda) / (1 - (dt / 2) * Lambda)
+        position = np.angle(mu) * L / (2 * np.pi)  # z_l = exp(-2 pi i l / L) has the angle of 1 / mu here
+    ok = np.isfinite(position)
+    n = np.flatnonzero(ok)
+    candidates = np.concatenate([np.floor(position[ok]), np.ceil(position[ok])]).astype(np.int64) % L
+    n = np.concatenate([n, n])
+    z = np.exp(-2j * np.pi * candidates / L)
+    denominator = (2 / dt) * (1 - z) - (1 + z) * Lambda[n]
+    size = (2 / dt) * np.abs(1 - z) + np.abs(1 + z) * np.abs(Lambda[n])
+    flagged = (candidates < M) & (np.abs(denominator) <= _BREAKDOWN * size)
+    return np.unique(candidates[flagged])
+
+
+def _bilinear(A: NDArray, B: NDArray, dt: float) -> tuple[NDArray, NDArray]:
+    """Dense bilinear discretization ``Ab = (I - dt A/2)^{-1}(I + dt A/2)``, ``Bb = (I - dt A/2)^{-1} dt B``."""
+    eye = np.eye(A.shape[0])
+    try:
+        X = np.linalg.solve(eye - (dt / 2) * A, np.column_stack([eye + (dt / 2) * A, dt * B]))
+    except np.linalg.LinAlgError:
+        raise ValueError(f"dt = {dt} makes I - dt*A/2 singular; choose another step") from None
+    return X[:, :-1], X[:, -1]
+
+
 def dplr_kernel(
     Lambda: ArrayLike,
     P: ArrayLike,
@@ -295,6 +333,7 @@ def dplr_kernel(
     L: int,
     *,
     real: bool = False,
+    tilde: bool = False,
 ) -> NDArray[np.inexact]:
     """SSM kernel of a diagonal-plus-low-rank system from its generating function.
 
@@ -321,6 +360,10 @@ def dplr_kernel(
         in the lower half-plane are evaluated and an inverse real FFT
         returns a real ``K``: half the work. For a kernel that is not real
         the result is meaningless. Default ``False``.
+    tilde : bool, optional
+        Set when ``C`` is already ``C~ = C (I - Ab^L)``, the output vector
+        S4 learns :cite:p:`gu2022s4`. Then the ``O(N^3 log L)`` step that
+        forms ``C~`` from ``C`` is skipped. Default ``False``.
 
     Returns
     -------
@@ -331,12 +374,11 @@ def dplr_kernel(
     ------
     TypeError
         If an array is not numeric, ``dt`` / ``L`` has the wrong type, or
-        ``real`` is not a bool.
+        ``real`` / ``tilde`` is not a bool.
     ValueError
         If shapes disagree, an array holds NaN/inf, ``dt <= 0``, ``L < 1``,
-        or the generating function has a pole at a root of unity (an
-        eigenvalue of ``Lambda`` at a sampled frequency, or a singular
-        Woodbury capacitance matrix).
+        ``I - dt A / 2`` is singular, or the generating function has a pole
+        at a sampled root of unity (an eigenvalue of ``Ab`` itself there).
 
     Notes
     -----
@@ -358,11 +400,20 @@ def dplr_kernel(
     directly, ``O(N L)`` (a fast Cauchy algorithm would make it
     ``O((N + L) log)``), one block of roots at a time to stay in cache.
 
+    Where a diagonal entry of the discretized ``Lambda`` sits on (or within a
+    relative 1e-4 of) a sampled frequency, ``R`` has a (near-)infinite entry
+    and the Woodbury formula breaks down, although the resolvent of ``A``
+    itself is finite there: that is a removable breakdown of the method, not
+    a pole of the kernel's generating function. Those few roots (at most two
+    per entry of ``Lambda``) are evaluated from the dense resolvent
+    ``C~ (I - Ab z)^{-1} Bb`` instead, at ``O(N^3)`` each. Only an eigenvalue
+    of ``Ab`` itself on a sampled frequency raises.
+
     ``C~`` needs ``C Ab^L``: ``C`` is multiplied by the squares
     ``Ab^(2^j)`` selected by the binary digits of ``L`` (``O(N^3 log L)``;
     parts below 1e-150 are flushed to zero to stay out of slow subnormal
-    arithmetic), never by stepping through the powers. In S4 training ``C~`` is itself the learned parameter, and this
-    step disappears.
+    arithmetic), never by stepping through the powers. In S4 training ``C~``
+    is itself the learned parameter (``tilde=True``), and this step disappears.
 
     Examples
     --------
@@ -393,29 +444,18 @@ def dplr_kernel(
         raise ValueError(f"C must have length {N} (the length of Lambda), got shape {C.shape}")
     dt = check_positive(dt, "dt")
     L = check_int(L, "L", low=1)
-    if not isinstance(real, (bool, np.bool_)):
-        raise TypeError(f"real must be a bool, got {real!r}")
+    for flag, name in ((real, "real"), (tilde, "tilde")):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be a bool, got {flag!r}")
     r = P.shape[0]
-
-    # C~ = C (I - Ab^L) from the dense bilinear Ab, by repeated squaring.
     A = np.diag(Lambda) - P.T @ Q.conj()
-    eye = np.eye(N)
-    try:
-        Ab = np.linalg.solve(eye - (dt / 2) * A, eye + (dt / 2) * A)
-    except np.linalg.LinAlgError:
-        raise ValueError(f"dt = {dt} makes I - dt*A/2 singular; choose another step") from None
-    C_tilde = C - _row_times_power(C, Ab, L)
+    dense: tuple[NDArray, NDArray] | None = None  # (Ab, Bb), formed only when needed
 
-    # The Cauchy denominators vanish exactly when an eigenvalue (1 + dt l/2)/(1 - dt l/2) of the
-    # discretized diagonal part is an L-th root of unity; flag those (to rounding) before dividing.
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        mu = (1 + (dt / 2) * Lambda) / (1 - (dt / 2) * Lambda)
-        on_pole = np.abs(mu**L - 1) <= 8 * L * np.finfo(np.float64).eps
-    if np.any(on_pole):
-        raise ValueError(
-            "Lambda has an entry on a sampled frequency: the generating function has a pole at a "
-            "root of unity (the discretized diagonal part has an L-th root of unity as eigenvalue)"
-        )
+    if tilde:
+        C_tilde = C
+    else:  # C~ = C (I - Ab^L) from the dense bilinear Ab, by repeated squaring.
+        dense = _bilinear(A, B, dt)
+        C_tilde = C - _row_times_power(C, dense[0], L)
 
     # Roots of unity z_l = exp(-2 pi i l / L); for a real kernel the first L // 2 + 1 suffice.
     M = L // 2 + 1 if real else L
@@ -428,15 +468,41 @@ def dplr_kernel(
         sums = _cauchy_sums((2 / dt) * (1 - z), 1 + z, Lambda, weights).reshape(M, r + 1, r + 1)
         k00, k01, k10, k11 = sums[:, 0, 0], sums[:, 0, 1:], sums[:, 1:, 0], sums[:, 1:, 1:]
         # Capacitance I + Q^* (g I - diag(Lambda))^{-1} P^T; the factor (1 + z) undoes the scaling.
-        capacitance = np.eye(r) + (1 + z)[:, None, None] * k11
+        # A capacitance that is singular to working precision (its smallest singular value below
+        # 16 N eps times the size of its terms) means det(g I - A) = 0: an eigenvalue of Ab on z_l.
+        # Non-finite ones come from a zero Cauchy denominator (handled below). Both give NaN here.
         if r == 1:  # the common case: one scalar division per root
-            correction = k10 / capacitance[:, :, 0]
+            term = (1 + z) * k11[:, 0, 0]
+            capacitance = 1 + term
+            regular = np.abs(capacitance) > 16 * N * np.finfo(np.float64).eps * (1 + np.abs(term))
+            K_hat = 2 * (k00 - (1 + z) * k01[:, 0] * k10[:, 0] / capacitance)
         else:
-            correction = np.linalg.solve(capacitance, k10[:, :, None])[:, :, 0]
-        K_hat = 2 * (k00 - (1 + z) * np.einsum("lj,lj->l", k01, correction))
+            capacitance = np.eye(r) + (1 + z)[:, None, None] * k11
+            size = 1 + np.abs((1 + z)[:, None, None] * k11).sum(axis=(1, 2))
+            finite = np.isfinite(capacitance).all(axis=(1, 2))
+            smallest = np.full(M, np.nan)
+            smallest[finite] = np.linalg.svd(capacitance[finite], compute_uv=False)[:, -1]
+            regular = smallest > 16 * N * np.finfo(np.float64).eps * size
+            correction = np.full((M, r), np.nan, dtype=np.complex128)
+            correction[regular] = np.linalg.solve(capacitance[regular], k10[regular, :, None])[:, :, 0]
+            K_hat = 2 * (k00 - (1 + z) * np.einsum("lj,lj->l", k01, correction))
+        K_hat[~regular] = np.nan
+
+    # Removable breakdowns (a diagonal entry on a sampled frequency): the dense resolvent there.
+    broken = _woodbury_breakdowns(Lambda, dt, L, M)
+    if broken.size:
+        Ab, Bb = dense if dense is not None else _bilinear(A, B, dt)
+        eye = np.eye(N)
+        for l in broken:  # a loop over the few flagged roots, O(N^3) each
+            resolvent = eye - z[l] * Ab
+            sv = np.linalg.svd(resolvent, compute_uv=False)
+            if sv[-1] <= N * np.finfo(np.float64).eps * sv[0]:  # singular to working precision
+                K_hat[l] = np.nan
+                continue
+            K_hat[l] = C_tilde @ np.linalg.solve(resolvent, Bb)
     if not np.all(np.isfinite(K_hat)):
         raise ValueError(
-            "the generating function has a pole at a root of unity (a singular Woodbury capacitance "
-            "I + Q^* R P^T); the kernel cannot be computed this way"
+            "the generating function has a pole at a sampled root of unity: the discretized state "
+            "matrix Ab has an eigenvalue there, so the kernel cannot be computed this way"
         )
     return np.fft.irfft(K_hat, n=L) if real else np.fft.ifft(K_hat)

@@ -1,5 +1,9 @@
 """The book builds with warnings as errors, and every chapter renders in a real browser.
 
+The book build executes the chapters with one BLAS thread, while nbval runs
+them with the library's default thread count: every chapter runs both ways
+in ``make test`` (a check that passes only at one thread count fails here).
+
 The build goes to ``_build/html`` (the place ``make book`` uses, so its
 notebook-execution cache is shared). ``--all`` re-reads every page so a
 warning in an unchanged page is reported again. The browser test serves the
@@ -40,7 +44,9 @@ def notebook_chapters() -> list[str]:
 def built_book() -> Path:
     jb = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(jb), "build", str(ROOT), "--all", "-W", "--keep-going"]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    one_thread = {k: "1" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    env = {**os.environ, **one_thread}
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800, env=env)
     log = proc.stdout + proc.stderr
     (ROOT / "_build").mkdir(exist_ok=True)
     (ROOT / "_build" / "test-build.log").write_text(log, encoding="utf-8")

@@ -268,6 +268,66 @@ def test_dplr_kernel_pole_is_a_value_error():
         dplr_kernel([1j, -1.0], np.zeros(2), np.zeros(2), [1.0, 1.0], [1.0, 1.0], 2.0, 4)
 
 
+def test_dplr_kernel_diagonal_entry_on_a_root_of_unity_is_not_a_pole():
+    # Issue 16: the discretized Lambda = i is the 4th root of unity i, so one Cauchy denominator is
+    # exactly zero; but Ab = bilinear(diag(Lambda) - P Q^*) has eigenvalues of modulus 0.80 and 0.12.
+    Lambda, P, B, C, dt, L = np.array([1j, -1.0]), np.array([0.5, 0.5]), np.ones(2), np.array([1.0, 0.5]), 2.0, 4
+    A = np.diag(Lambda) - np.outer(P, P)
+    Ab, Bb = bilinear(A, B, dt)
+    np.testing.assert_allclose(np.sort(np.abs(np.linalg.eigvals(Ab))), [0.1243, 0.8003], atol=1e-4)
+    K_ref = ssm_kernel(Ab, Bb, C, L)
+    # Dense solves of 2x2 systems with moduli below 1: error a few eps; 1e-12 leaves 1000x.
+    np.testing.assert_allclose(dplr_kernel(Lambda, P, P, B, C, dt, L), K_ref, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_dplr_kernel_random_systems_with_an_entry_exactly_on_a_sampled_frequency(seed):
+    rng = np.random.default_rng(seed)
+    N, L, r = int(rng.integers(2, 9)), int(rng.choice([5, 8, 16, 33, 64])), int(rng.integers(1, 3))
+    dt = float(rng.uniform(0.05, 1.0))
+    Lambda, P, Q, B, C = random_dplr(rng, N, r)
+    k = int(rng.integers(0, L))
+    if 2 * k == L:
+        k += 1
+    # mu = (1 + dt Lambda / 2) / (1 - dt Lambda / 2) = exp(2 pi i k / L) exactly when dt Lambda / 2 = i tan(pi k / L).
+    Lambda[0] = (2 / dt) * 1j * np.tan(np.pi * k / L)
+    A = np.diag(Lambda) - P.T @ Q.conj()
+    Ab, Bb = bilinear(A, B, dt)
+    K_ref = ssm_kernel(Ab, Bb, C, L)
+    K = dplr_kernel(Lambda, P, Q, B, C, dt, L)
+    # Dense reference and dense fallback both backward stable: error ~ eps * cond, far below 1e-10.
+    np.testing.assert_allclose(K, K_ref, rtol=0, atol=1e-10 * np.abs(K_ref).max())
+
+
+def test_dplr_kernel_eigenvalue_of_Ab_on_a_sampled_frequency_is_a_pole():
+    # A = D - p q^* with q chosen so that det(lam I - A) = 0 at lam = (2/dt) i tan(pi k / L): Ab has the
+    # eigenvalue exp(2 pi i k / L), an L-th root of unity, and the generating function has a real pole.
+    rng = np.random.default_rng(5)
+    N, L, dt, k = 4, 8, 0.5, 1
+    lam = (2 / dt) * 1j * np.tan(np.pi * k / L)
+    D = -rng.uniform(0.2, 1.0, N) + 1j * rng.uniform(-3, 3, N)
+    p = rng.standard_normal(N) + 1j * rng.standard_normal(N)
+    x = p / (lam - D)
+    q = -x / np.vdot(x, x).real  # q^* x = -1
+    A = np.diag(D) - np.outer(p, q.conj())
+    assert np.abs(np.linalg.eigvals(A) - lam).min() < 1e-10
+    with pytest.raises(ValueError, match="pole"):
+        dplr_kernel(D, p, q, np.ones(N), np.ones(N), dt, L)
+
+
+def test_dplr_kernel_accepts_C_tilde():
+    rng = np.random.default_rng(7)
+    Lambda, P, Q, B, C = random_dplr(rng, 6, 2)
+    dt, L = 0.2, 50
+    Ab, Bb = bilinear(np.diag(Lambda) - P.T @ Q.conj(), B, dt)
+    C_tilde = C @ (np.eye(6) - np.linalg.matrix_power(Ab, L))
+    K_ref = ssm_kernel(Ab, Bb, C, L)
+    np.testing.assert_allclose(dplr_kernel(Lambda, P, Q, B, C_tilde, dt, L, tilde=True), K_ref,
+                               rtol=0, atol=1e-10 * np.abs(K_ref).max())
+    with pytest.raises(TypeError, match="tilde"):
+        dplr_kernel(Lambda, P, Q, B, C, dt, L, tilde=1)
+
+
 def test_inputs_are_not_modified():
     rng = np.random.default_rng(1)
     Lambda, P, Q, B, C = random_dplr(rng, 5, r=2)

@@ -1,0 +1,137 @@
+"""Point the course at a repository: ``make set-repository URL=https://github.com/you/your-fork``.
+
+The repository URL lives in ``_config.yml`` (``repository.url`` and
+``repository.branch``): the launch buttons, the repository button and the
+download links are derived from it. The one other place that needs it is
+the first code cell of every chapter, which installs the course package in
+a kernel that lacks it (a fresh Colab kernel). This script rewrites both
+together; ``--check`` only reports whether they agree (``tests/test_reach.py``
+runs it).
+
+A local directory instead of a URL (``URL=/path/to/clone``) makes the install
+cells use ``pip install "lowrank-course @ file:///path/to/clone"``: the test
+that exercises the Colab path uses it to stand in for the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "_config.yml"
+CHAPTERS = ROOT / "chapters"
+DISTRIBUTION = "lowrank-course"
+MARKER = "# colab-install"  # the first line of every install cell
+
+INSTALL_CELL = '''\
+# colab-install: in a kernel without the course package (a fresh Colab kernel) this installs it
+# from the course repository; in Binder, in .venv and in the book build it does nothing.
+import importlib.util
+
+if importlib.util.find_spec("lowrank") is None:
+    %pip install --quiet "{spec}"'''
+
+
+def read_repository(config_text: str) -> tuple[str, str]:
+    """``(url, branch)`` from the ``repository:`` block of ``_config.yml``."""
+    block = re.search(r"^repository:\n((?:[ \t]+.*\n?)*)", config_text, re.MULTILINE)
+    if not block:
+        raise SystemExit("_config.yml has no repository: block")
+    url = re.search(r"^\s+url:\s*(\S+)", block.group(1), re.MULTILINE)
+    branch = re.search(r"^\s+branch:\s*(\S+)", block.group(1), re.MULTILINE)
+    if not url:
+        raise SystemExit("_config.yml: repository.url is missing")
+    return url.group(1), branch.group(1) if branch else "main"
+
+
+def install_spec(url: str, branch: str) -> str:
+    """The pip requirement that installs the course package from ``url``."""
+    path = Path(url)
+    if "://" not in url and path.is_absolute():
+        return f"{DISTRIBUTION} @ {path.as_uri()}"
+    return f"{DISTRIBUTION} @ git+{url}@{branch}"
+
+
+def install_cell_source(spec: str) -> str:
+    return INSTALL_CELL.format(spec=spec)
+
+
+def install_cell(nb: dict) -> dict | None:
+    """The chapter's install cell: its first code cell, if that is one."""
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    if code and "".join(code[0]["source"]).startswith(MARKER):
+        return code[0]
+    return None
+
+
+def new_install_cell(spec: str) -> dict:
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "colab-install",
+        "metadata": {"tags": ["remove-cell"]},
+        "outputs": [],
+        "source": install_cell_source(spec).splitlines(keepends=True),
+    }
+
+
+def write_notebook(path: Path, nb: dict) -> None:
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("url", nargs="?", help="repository URL (or an absolute local path); default: keep _config.yml's")
+    parser.add_argument("--branch", default=None, help="branch (default: keep _config.yml's)")
+    parser.add_argument("--check", action="store_true", help="only check that the chapters agree with _config.yml")
+    args = parser.parse_args(argv)
+
+    config_text = CONFIG.read_text(encoding="utf-8")
+    url, branch = read_repository(config_text)
+    if args.url and not args.check:
+        new_url = args.url.rstrip("/")
+        if "://" not in new_url:
+            new_url = str(Path(new_url).resolve())
+        config_text = re.sub(r"^(repository:\n(?:[ \t]+.*\n)*?[ \t]+url:\s*)\S+", lambda m: m.group(1) + new_url,
+                             config_text, count=1, flags=re.MULTILINE)
+        url = new_url
+    if args.branch and not args.check:
+        config_text = re.sub(r"^(repository:\n(?:[ \t]+.*\n)*?[ \t]+branch:\s*)\S+",
+                             lambda m: m.group(1) + args.branch, config_text, count=1, flags=re.MULTILINE)
+        branch = args.branch
+    spec = install_spec(url, branch)
+    expected = install_cell_source(spec)
+
+    problems = []
+    for path in sorted(CHAPTERS.glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        cell = install_cell(nb)
+        if args.check:
+            if cell is None:
+                problems.append(f"{path.name}: the first code cell is not the install cell")
+            elif "".join(cell["source"]) != expected:
+                problems.append(f"{path.name}: the install cell does not install {spec!r}")
+            continue
+        if cell is None:
+            first_code = next(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code")
+            nb["cells"].insert(first_code, new_install_cell(spec))
+        else:
+            cell["source"] = expected.splitlines(keepends=True)
+        write_notebook(path, nb)
+    if args.check:
+        for p in problems:
+            print(p)
+        if not problems:
+            print(f"every chapter installs {spec!r}, as _config.yml says")
+        return 1 if problems else 0
+    CONFIG.write_text(config_text, encoding="utf-8")
+    print(f"_config.yml: repository {url} (branch {branch}); every chapter installs {spec!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
