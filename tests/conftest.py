@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -41,9 +42,11 @@ def pytest_configure(config):
     if hasattr(config, "workerinput"):
         return
     HEADROOM_DIR.mkdir(parents=True, exist_ok=True)
-    log = HEADROOM_DIR / "session.jsonl"
-    if log.exists():
-        log.unlink()
+    for old in HEADROOM_DIR.glob("session-*.jsonl"):  # logs of earlier sessions older than a day
+        if time.time() - old.stat().st_mtime > 86400:
+            old.unlink(missing_ok=True)
+    log = HEADROOM_DIR / f"session-{os.getpid()}.jsonl"  # one per session: sessions may run side by side
+    log.unlink(missing_ok=True)
     os.environ[headroom.LOG_VARIABLE] = str(log)
     os.environ["IPYTHONDIR"] = str(headroom.make_ipython_dir(HEADROOM_DIR / "ipython"))
 
