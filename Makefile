@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: help venv book test serve bench headroom set-repository clean
+.PHONY: help venv book test serve bench headroom set-repository lock browser clean
 
 help:
 	@echo "make book   build the site into _build/html (executes every chapter)"
@@ -18,6 +18,8 @@ help:
 	@echo "make headroom  run every chapter instrumented and list the 20 checks with the least headroom"
 	@echo "               (THREADS=1 for one BLAS thread; OPENBLAS_CORETYPE=Haswell etc. tries other kernels)"
 	@echo "make set-repository URL=...  point the book and the chapters' Colab install cells at a repository"
+	@echo "make browser  install Debian's Chromium for the browser test (as root, where apt-get exists)"
+	@echo "make lock   re-resolve the top-level packages (LOCK_PACKAGES) into a new pinned requirements.txt"
 	@echo "make clean  remove _build and .venv"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -53,6 +55,30 @@ headroom: $(STAMP)
 set-repository:
 	@test -n "$(URL)" || { echo "usage: make set-repository URL=https://github.com/you/your-fork [BRANCH=main]"; exit 2; }
 	$(PYTHON) .ci/set_repository.py "$(URL)" $(if $(BRANCH),--branch $(BRANCH))
+
+# The browser test needs a system Chromium; CI (and a root shell on Debian/Ubuntu) installs it here.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then echo "chromium is installed: $$(command -v chromium)"; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "== installing chromium (Debian package) for the browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "chromium is missing and cannot be installed here (run: sudo apt-get install chromium)" >&2; exit 1; fi
+
+# The top-level packages of the course environment; `make lock` pins them and everything they need.
+LOCK_PACKAGES := "jupyter-book>=1.0.4,<2" sphinx-proof sphinx-exercise sphinxcontrib-bibtex \
+	sphinx-mathjax-offline nbval pytest hypothesis numpy scipy sympy matplotlib scikit-learn \
+	"dask[array]" distributed playwright tqdm ipykernel threadpoolctl build twine check-jsonschema
+LOCK_VENV := _build/lock-venv
+
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet $(LOCK_PACKAGES)
+	{ sed -n '1,3p' requirements.txt; $(LOCK_VENV)/bin/python -m pip freeze --exclude-editable; \
+	  printf '\n# The course'"'"'s own package, importable in Binder and in .venv\n-e .\n'; } > requirements.txt.new
+	mv requirements.txt.new requirements.txt
+	rm -rf $(LOCK_VENV)
+	@echo "requirements.txt re-pinned; run 'make test' before committing it."
 
 clean:
 	rm -rf _build $(VENV)

@@ -2,15 +2,17 @@
 
 The repository URL lives in ``_config.yml`` (``repository.url`` and
 ``repository.branch``): the launch buttons, the repository button and the
-download links are derived from it. The one other place that needs it is
-the first code cell of every chapter, which installs the course package in
-a kernel that lacks it (a fresh Colab kernel). This script rewrites both
-together; ``--check`` only reports whether they agree (``tests/test_reach.py``
-runs it).
+download links are derived from it. The other places that need it are
+copies this script keeps in step: the first code cell of every chapter,
+which installs the course package in a kernel that lacks it (a fresh Colab
+kernel), the package metadata (``[project.urls]`` in ``pyproject.toml``) and
+``CITATION.cff``. This script rewrites them together; ``--check`` only reports
+whether they agree (``tests/test_reach.py`` runs it).
 
-A local directory instead of a URL (``URL=/path/to/clone``) makes the install
-cells use ``pip install "lowrank-course @ file:///path/to/clone"``: the test
-that exercises the Colab path uses it to stand in for the repository.
+A local directory instead of a URL (``URL=/path/to/clone``) is written as a
+``file://`` URL, and the install cells use ``pip install "lowrank-course @
+file:///path/to/clone"``: the test that exercises the Colab path uses it to
+stand in for the repository.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "_config.yml"
 CHAPTERS = ROOT / "chapters"
+PYPROJECT = ROOT / "pyproject.toml"
+CITATION = ROOT / "CITATION.cff"
 DISTRIBUTION = "lowrank-course"
 MARKER = "# colab-install"  # the first line of every install cell
 
@@ -33,7 +37,8 @@ INSTALL_CELL = '''\
 import importlib.util
 
 if importlib.util.find_spec("lowrank") is None:
-    %pip install --quiet "{spec}"'''
+    %pip install --quiet "{spec}"
+    importlib.invalidate_caches()  # let this running kernel see the newly installed package'''
 
 
 def read_repository(config_text: str) -> tuple[str, str]:
@@ -50,10 +55,17 @@ def read_repository(config_text: str) -> tuple[str, str]:
 
 def install_spec(url: str, branch: str) -> str:
     """The pip requirement that installs the course package from ``url``."""
-    path = Path(url)
-    if "://" not in url and path.is_absolute():
-        return f"{DISTRIBUTION} @ {path.as_uri()}"
+    if url.startswith("file://"):  # a local directory standing in for the repository
+        return f"{DISTRIBUTION} @ {url}"
     return f"{DISTRIBUTION} @ git+{url}@{branch}"
+
+
+def metadata_urls(pyproject_text: str, citation_text: str) -> list[str]:
+    """The repository URLs written in ``[project.urls]`` and in ``CITATION.cff``."""
+    urls = re.search(r"^\[project\.urls\]\n((?:[^\[\n].*\n?)*)", pyproject_text, re.MULTILINE)
+    found = re.findall(r'"([^"]+)"', urls.group(1)) if urls else []
+    code = re.search(r'^repository-code:\s*"?([^"\n]+)"?', citation_text, re.MULTILINE)
+    return found + ([code.group(1)] if code else [])
 
 
 def install_cell_source(spec: str) -> str:
@@ -94,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     url, branch = read_repository(config_text)
     if args.url and not args.check:
         new_url = args.url.rstrip("/")
-        if "://" not in new_url:
-            new_url = str(Path(new_url).resolve())
+        if "://" not in new_url:  # a local directory: written as a file:// URL everywhere
+            new_url = Path(new_url).resolve().as_uri()
         config_text = re.sub(r"^(repository:\n(?:[ \t]+.*\n)*?[ \t]+url:\s*)\S+", lambda m: m.group(1) + new_url,
                              config_text, count=1, flags=re.MULTILINE)
         url = new_url
@@ -107,6 +119,16 @@ def main(argv: list[str] | None = None) -> int:
     expected = install_cell_source(spec)
 
     problems = []
+    pyproject_text = PYPROJECT.read_text(encoding="utf-8")
+    citation_text = CITATION.read_text(encoding="utf-8")
+    if args.check:
+        for found in metadata_urls(pyproject_text, citation_text):
+            if found != url and not found.startswith(url + "/"):
+                problems.append(f"pyproject.toml / CITATION.cff name {found!r}, not the repository {url!r}")
+    else:
+        old_url, _ = read_repository(CONFIG.read_text(encoding="utf-8"))
+        pyproject_text = pyproject_text.replace(old_url, url)
+        citation_text = citation_text.replace(old_url, url)
     for path in sorted(CHAPTERS.glob("*.ipynb")):
         nb = json.loads(path.read_text(encoding="utf-8"))
         cell = install_cell(nb)
@@ -129,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"every chapter installs {spec!r}, as _config.yml says")
         return 1 if problems else 0
     CONFIG.write_text(config_text, encoding="utf-8")
+    PYPROJECT.write_text(pyproject_text, encoding="utf-8")
+    CITATION.write_text(citation_text, encoding="utf-8")
     print(f"_config.yml: repository {url} (branch {branch}); every chapter installs {spec!r}")
     return 0
 

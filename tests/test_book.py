@@ -161,12 +161,24 @@ def test_chapter_renders_in_chromium(browser, site_url, chapter):
     assert "Math input error" not in page.inner_text("body")
 
     images = page.evaluate(
-        "() => Array.from(document.images).map(i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0])"
+        "() => Array.from(document.images).map(i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0, "
+        "i.getAttribute('alt') || '', !!i.closest('figure') && !!i.closest('figure').querySelector('figcaption')])"
     )
-    figures = [src for src, _ in images if src and "_images" in src]
+    figures = [(src, alt, captioned) for src, _, alt, captioned in images if src and "_images" in src]
     assert figures, f"{chapter}: no figure in the page"
-    broken = [src for src, ok in images if not ok]
+    broken = [src for src, ok, _, _ in images if not ok]
     assert not broken, f"{chapter}: images that did not load: {broken}"
+    for src, alt, captioned in figures:
+        # A screen reader reads the alt text: it must describe the picture, not repeat its file name.
+        name = Path(src).name
+        assert len(alt.split()) >= 5 and name not in alt and "_images" not in alt, (
+            f"{chapter}: figure {name} has no descriptive alt text ({alt!r})"
+        )
+        assert captioned, f"{chapter}: figure {name} has no numbered caption"
+    numbers = page.evaluate(
+        "() => Array.from(document.querySelectorAll('figure figcaption .caption-number')).map(e => e.textContent)"
+    )
+    assert len(numbers) == len(figures), f"{chapter}: {len(figures)} figures but {len(numbers)} numbered captions"
 
     sidebar = page.evaluate(
         "() => Array.from(document.querySelectorAll('.bd-sidebar-primary a')).map(a => a.href)"

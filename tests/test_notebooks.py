@@ -64,3 +64,33 @@ def test_toc_entries_exist():
     for entry in toc_files():
         candidates = [ROOT / f"{entry}{ext}" for ext in (".md", ".ipynb")]
         assert any(p.exists() for p in candidates), f"_toc.yml lists {entry}, which does not exist"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_figure_has_caption_alt_text_and_is_referred_to_by_number(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        meta = cell.get("metadata", {}).get("mystnb", {})
+        if "plt.show()" not in source and "figure" not in meta:
+            continue
+        figure, image = meta.get("figure", {}), meta.get("image", {})
+        assert figure.get("caption") and figure.get("name"), f"{path.name}: cell {i} draws a figure without a caption"
+        assert len(image.get("alt", "").split()) >= 5, f"{path.name}: cell {i}: the figure needs a descriptive alt text"
+        assert source.count("plt.show()") <= 1, f"{path.name}: cell {i}: one figure per cell"
+        assert f"<{figure['name']}>`" in text or f"`{figure['name']}`" in text, (
+            f"{path.name}: the text never refers to figure {figure['name']} ({{numref}})"
+        )
+
+
+def test_install_cell_comes_first():
+    import sys
+
+    sys.path.insert(0, str(ROOT / ".ci"))
+    import set_repository
+
+    for path in NOTEBOOKS:
+        assert set_repository.install_cell(json.loads(path.read_text(encoding="utf-8"))) is not None, path.name
