@@ -78,9 +78,12 @@ def monarch_to_dense(L: ArrayLike, R: ArrayLike) -> _Array:
 
     Notes
     -----
-    ``P`` is the permutation ``x -> x.reshape(k, b).T.ravel()``; multiplying
-    out the four factors gives the index formula above. In the square case
-    ``k = b = sqrt(n)`` this is the Monarch class of :cite:p:`dao2022monarch`.
+    ``P`` is the permutation ``x -> x.reshape(k, b).T.ravel()``, which moves
+    entry ``i*b + s`` to position ``s*k + i``; multiplying out the four factors
+    gives the index formula above. In the square case ``k = b = sqrt(n)`` this
+    is the Monarch class of :cite:p:`dao2022monarch`, who write
+    ``M = P L P^T R``: for ``k = b``, ``P`` is an involution (``P^T = P``), so
+    the two forms agree.
 
     Examples
     --------

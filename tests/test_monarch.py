@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from lowrank import monarch_matmul, monarch_project, monarch_solve, monarch_to_dense
 
 SHAPES = [(1, 1), (1, 4), (4, 1), (2, 2), (2, 3), (3, 2), (4, 4), (3, 5)]
+EPS = np.finfo(np.float64).eps
 
 
 def four_factor_product(L: np.ndarray, R: np.ndarray) -> np.ndarray:
@@ -54,12 +55,33 @@ def test_to_dense_equals_four_factor_product(k, b):
     np.testing.assert_allclose(monarch_to_dense(L, R), four_factor_product(L, R), rtol=1e-13, atol=1e-13)
 
 
-def test_to_dense_index_formula_entrywise():
-    k, b = 3, 2
-    L, R = random_factors(np.random.default_rng(0), k, b)
+@pytest.mark.parametrize("k,b", SHAPES)
+def test_to_dense_index_formula_entrywise(k, b):
+    # M[i b + s, j b + t] = L[s, i, j] R[j, s, t], entry by entry with plain Python loops (the reference):
+    # both sides are the same single product of two doubles, so they agree exactly.
+    L, R = random_factors(np.random.default_rng(20 + 10 * k + b), k, b)
     M = monarch_to_dense(L, R)
-    i, s, j, t = 2, 1, 0, 1
-    assert M[i * b + s, j * b + t] == L[s, i, j] * R[j, s, t]
+    for i in range(k):
+        for s in range(b):
+            for j in range(k):
+                for t in range(b):
+                    assert M[i * b + s, j * b + t] == L[s, i, j] * R[j, s, t]
+
+
+@pytest.mark.parametrize("k,b", [(1, 3), (2, 3), (3, 2), (4, 4), (5, 3), (6, 6)])
+def test_stride_permutation_index_formula_and_inverse(k, b):
+    # The permutation used by the reference product: entry i b + s moves to position s k + i; its
+    # transpose is the stride permutation of shape (b, k), and it is an involution when k = b.
+    n = k * b
+    P = np.eye(n)[np.arange(n).reshape(k, b).T.ravel()]
+    x = np.arange(n, dtype=float)
+    Px = P @ x
+    for i in range(k):
+        for s in range(b):
+            assert Px[s * k + i] == x[i * b + s]
+    np.testing.assert_array_equal(P.T, np.eye(n)[np.arange(n).reshape(b, k).T.ravel()])
+    if k == b:
+        np.testing.assert_array_equal(P @ P, np.eye(n))
 
 
 def test_to_dense_complex():
@@ -293,8 +315,72 @@ def test_project_property(k, b, seed):
     Mhat = four_factor_product(L, R)
     sv = sub_matrix_singular_values(M, k)
     np.testing.assert_allclose(np.linalg.norm(M - Mhat) ** 2, np.sum(sv[..., 1:] ** 2), rtol=1e-10, atol=1e-12)
-    # The residual is orthogonal to the projection (Pythagoras), as for any Eckart–Young truncation.
-    assert abs(np.vdot(M - Mhat, Mhat)) <= 1e-10 * np.linalg.norm(M) ** 2
+    # The residual is orthogonal to the projection (Pythagoras), as for any Eckart–Young truncation;
+    # the inner product is a sum of n^2 terms, each exact up to ~max(k, b) eps ||M||^2 / n^2 (1e-10: huge margin).
+    np.testing.assert_array_less(abs(np.vdot(M - Mhat, Mhat)), 1e-10 * np.linalg.norm(M) ** 2)
+
+
+# --- structured matrices that are Monarch matrices ----------------------------------
+
+
+def dft_monarch_factors(k: int, b: int):
+    """L[s] = F_k for every s, R[j] = diag_s(omega_n^(s j)) F_b (the Cooley–Tukey step)."""
+    n = k * b
+    F_k = np.exp(-2j * np.pi * np.outer(np.arange(k), np.arange(k)) / k)
+    F_b = np.exp(-2j * np.pi * np.outer(np.arange(b), np.arange(b)) / b)
+    twiddle = np.exp(-2j * np.pi * np.outer(np.arange(k), np.arange(b)) / n)  # [j, s]
+    return np.broadcast_to(F_k, (b, k, k)), twiddle[:, :, None] * F_b
+
+
+@pytest.mark.parametrize("k,b", [(1, 5), (2, 3), (3, 5), (4, 4), (8, 2), (5, 7), (8, 8)])
+def test_dft_is_monarch_times_transposed_permutation(k, b):
+    # F_n = M_F P^T for every n = k b; numpy.fft.fft is the independent reference.
+    n = k * b
+    x = np.random.default_rng(n).standard_normal(n)
+    L, R = dft_monarch_factors(k, b)
+    y = monarch_matmul(L, R, x.reshape(b, k).T.ravel())
+    # sums of n products of modulus-one numbers and |x_i|: error ~ n eps ||x||_1, 100x safety
+    np.testing.assert_allclose(y, np.fft.fft(x), rtol=0, atol=100 * n * EPS * np.abs(x).sum())
+
+
+def butterfly_matrix(m: int, rng: np.random.Generator) -> np.ndarray:
+    """B_n ... B_4 B_2 (Dao et al. 2019) of size n = m^2, random diagonals, built densely."""
+    n = m * m
+    B = np.eye(n)
+    size = 2
+    while size <= n:
+        half = size // 2
+        rows = np.arange(n // size)[:, None] * size + np.arange(half)[None, :]
+        d = rng.standard_normal((4, n // size, half))
+        factor = np.zeros((n, n))
+        factor[rows, rows], factor[rows, rows + half] = d[0], d[1]
+        factor[rows + half, rows], factor[rows + half, rows + half] = d[2], d[3]
+        B = factor @ B
+        size *= 2
+    return B
+
+
+@pytest.mark.parametrize("m", [2, 4, 8])
+def test_butterfly_matrices_are_monarch_matrices(m):
+    # Dao et al. (2022): a butterfly matrix of size m^2 is a Monarch matrix with k = b = m, so every group
+    # has rank one and the projection reproduces it (up to the backward error of the small SVDs).
+    B = butterfly_matrix(m, np.random.default_rng(m))
+    sv = sub_matrix_singular_values(B, m)
+    np.testing.assert_array_less(sv[..., 1], 100 * m * EPS * sv[..., 0].max())  # rank one up to rounding
+    Bhat = monarch_to_dense(*monarch_project(B, m))
+    np.testing.assert_allclose(Bhat, B, rtol=0, atol=100 * m * EPS * np.abs(B).max())
+
+
+@pytest.mark.parametrize("N", [2, 4, 8])
+def test_the_dft_itself_is_not_monarch(N):
+    # The converse direction has teeth: each group of the unitary DFT (n = N^2, k = b = N) is a scaled
+    # N x N DFT with N equal singular values, so the projection keeps 1/N of the energy: relative error
+    # sqrt(1 - 1/N), whichever rank-one truncation the SVD picks among the tied ones.
+    n = N * N
+    F = np.fft.fft(np.eye(n)) / np.sqrt(n)
+    rel = np.linalg.norm(F - monarch_to_dense(*monarch_project(F, N))) / np.linalg.norm(F)
+    # a difference of two norms of size 1, each carrying ~ n eps; 100x safety
+    np.testing.assert_allclose(rel, np.sqrt(1 - 1 / N), rtol=0, atol=100 * n * EPS)
 
 
 # --- bad input --------------------------------------------------------------
