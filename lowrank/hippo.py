@@ -5,8 +5,9 @@ Chapter: ``chapters/hippo.ipynb``.
 The coefficients ``c(t)`` of the projection of a signal's history onto
 orthonormal Legendre polynomials obey a linear ODE ``c' = A c + B f``
 (HiPPO-LegT) or ``c' = (A c + B f) / t`` (HiPPO-LegS). This module builds
-``(A, B)`` for both measures and turns a continuous system into a discrete
-recurrence ``c_k = Ab c_{k-1} + Bb f_k``.
+``(A, B)`` for both measures, for Fourier bases on a sliding window and on the
+whole history, and turns a continuous system into a discrete recurrence
+``c_k = Ab c_{k-1} + Bb f_k``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,15 @@ from ._validation import (
     check_positive,
 )
 
-__all__ = ["hippo_legs", "hippo_legt", "hippo_fourier", "discretize", "legs_matvec", "legs_solve"]
+__all__ = [
+    "hippo_legs",
+    "hippo_legt",
+    "hippo_fourier",
+    "hippo_fourier_scaled",
+    "discretize",
+    "legs_matvec",
+    "legs_solve",
+]
 
 _METHODS = ("bilinear", "zoh", "forward_euler", "backward_euler")
 
@@ -168,7 +177,12 @@ def hippo_fourier(N: int, w: float = 1.0) -> tuple[NDArray[np.complex128], NDArr
     ``f(t - w)`` by its reconstruction ``sum_k c_k(t)`` (every basis function
     equals 1 at ``x = t - w``) closes the system ``c' = A c + B f``
     :cite:p:`gu2020hippo`. It is exact when ``f`` is a trigonometric
-    polynomial of period ``w`` with frequencies ``0, ..., N-1``.
+    polynomial of period ``w`` with frequencies ``0, ..., N-1``. Only these
+    non-negative frequencies are kept: a real ``f`` also has the conjugate
+    coefficients ``c_{-n} = conj(c_n)``, which the reconstruction of
+    ``f(t - w)`` then misses, so for a real signal the closed system is not
+    exact; the symmetric set ``-N, ..., N`` :cite:p:`su2024hippo` (the same
+    formulas with those ``n``) is.
 
     Examples
     --------
@@ -185,6 +199,74 @@ def hippo_fourier(N: int, w: float = 1.0) -> tuple[NDArray[np.complex128], NDArr
     A = np.full((N, N), -1.0 / w, dtype=np.complex128)
     A[np.diag_indices(N)] += 2j * np.pi * np.arange(N) / w
     return A, np.full(N, 1.0 / w, dtype=np.complex128)
+
+
+def hippo_fourier_scaled(N: int) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]:
+    """Fourier memory of ``f`` on the whole history ``[0, t]`` (the LegS measure).
+
+    Parameters
+    ----------
+    N : int
+        Highest frequency kept, ``N >= 0``. The state holds the ``2N + 1``
+        coefficients ``c_{-N}, ..., c_N``, in that order.
+
+    Returns
+    -------
+    A : ndarray, shape (2N+1, 2N+1), complex
+        With frequencies ``n, k = -N, ..., N`` at positions ``N + n, N + k``:
+        ``A[n, n] = i pi n - 1`` and ``A[n, k] = -n / (n - k)`` for ``n != k``.
+    B : ndarray, shape (2N+1,), complex
+        All ones.
+
+    Raises
+    ------
+    TypeError
+        If ``N`` is not an integer.
+    ValueError
+        If ``N < 0``.
+
+    Notes
+    -----
+    With the uniform probability measure on ``[0, t]`` and the Fourier basis
+    of the scaled time ``u = x / t``, the coefficients are
+    ``c_n(t) = (1/t) int_0^t f(x) exp(-2 pi i n x / t) dx
+    = int_0^1 f(t u) exp(-2 pi i n u) du``. Differentiating, integrating by
+    parts and expanding ``u = 1/2 + sum_{k != 0} (i / (2 pi k)) exp(2 pi i k u)``
+    gives, for every integer ``n``,
+
+    ``t c_n' = f(t) + (i pi n - 1) c_n - sum_{k != n} n / (n - k) c_k``
+
+    :cite:p:`su2024hippo2`. The sum runs over all integers ``k``; keeping
+    ``|n|, |k| <= N`` gives ``c' = (A c + B f) / t``, which is exact at an
+    instant ``t`` when ``u -> f(t u)`` is a trigonometric polynomial of degree
+    ``<= N`` and an approximation otherwise. For a real ``f`` the coefficients
+    satisfy ``c_{-n} = conj(c_n)``, and the truncated system keeps that
+    symmetry (``A[-n, -k] = conj(A[n, k])``). ``N = 0`` is the running mean,
+    ``t c_0' = f(t) - c_0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lowrank import hippo_fourier_scaled
+    >>> A, B = hippo_fourier_scaled(1)  # frequencies -1, 0, 1
+    >>> A.real
+    array([[-1. , -1. , -0.5],
+           [ 0. , -1. ,  0. ],
+           [-0.5, -1. , -1. ]])
+    >>> A.imag / np.pi
+    array([[-1.,  0.,  0.],
+           [ 0.,  0.,  0.],
+           [ 0.,  0.,  1.]])
+    >>> B
+    array([1.+0.j, 1.+0.j, 1.+0.j])
+    """
+    N = check_int(N, "N", low=0)
+    n = np.arange(-N, N + 1, dtype=np.float64)
+    diff = n[:, None] - n[None, :]
+    off_diagonal = np.divide(-n[:, None], diff, out=np.zeros_like(diff), where=diff != 0)
+    A = (off_diagonal + 0.0).astype(np.complex128)  # + 0.0 turns the -0.0 of row n = 0 into 0.0
+    A[np.diag_indices(2 * N + 1)] = 1j * np.pi * n - 1.0
+    return A, np.ones(2 * N + 1, dtype=np.complex128)
 
 
 def discretize(
