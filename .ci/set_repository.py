@@ -9,10 +9,14 @@ kernel), the package metadata (``[project.urls]`` in ``pyproject.toml``) and
 ``CITATION.cff``. This script rewrites them together; ``--check`` only reports
 whether they agree (``tests/test_reach.py`` runs it).
 
-A local directory instead of a URL (``URL=/path/to/clone``) is written as a
-``file://`` URL, and the install cells use ``pip install "lowrank-course @
-file:///path/to/clone"``: the test that exercises the Colab path uses it to
-stand in for the repository.
+In a fresh Colab kernel the cell clones the repository (so that a chapter
+finds the files it reads, such as ``benchmarks/results.json``), installs the
+package with the extra ``course`` (``pyproject.toml``: what the chapters import
+besides ``lowrank`` -- SymPy, matplotlib, myst-nb's ``glue``, threadpoolctl,
+Dask) and changes into the clone's ``chapters/`` folder. A local directory
+instead of a URL (``URL=/path/to/clone``, a git repository) is written as a
+``file://`` URL: the test that exercises the Colab path uses it to stand in for
+the repository.
 """
 
 from __future__ import annotations
@@ -29,16 +33,23 @@ CHAPTERS = ROOT / "chapters"
 PYPROJECT = ROOT / "pyproject.toml"
 CITATION = ROOT / "CITATION.cff"
 DISTRIBUTION = "lowrank-course"
+EXTRA = "course"  # what a chapter imports besides lowrank (sympy, matplotlib, myst-nb's glue, ...)
 MARKER = "# colab-install"  # the first line of every install cell
 
 INSTALL_CELL = '''\
-# colab-install: in a kernel without the course package (a fresh Colab kernel) this installs it
-# from the course repository; in Binder, in .venv and in the book build it does nothing.
+# colab-install: in a kernel without the course package (a fresh Colab kernel) this clones the course
+# repository, installs the package from it and moves into its chapters/ folder, so that the chapter runs
+# as it does in the book. In Binder, in .venv and in the book build it does nothing.
 import importlib.util
+import os
 
 if importlib.util.find_spec("lowrank") is None:
-    %pip install --quiet "{spec}"
-    importlib.invalidate_caches()  # let this running kernel see the newly installed package'''
+    if not os.path.isdir("lowrank-course"):
+        !git clone --quiet --depth 1 --branch {branch} {url} lowrank-course
+    %pip install --quiet "./lowrank-course[{extra}]"
+    importlib.invalidate_caches()  # let this running kernel see the newly installed package
+if os.path.isdir("lowrank-course/chapters"):
+    %cd lowrank-course/chapters'''
 
 
 def read_repository(config_text: str) -> tuple[str, str]:
@@ -53,11 +64,9 @@ def read_repository(config_text: str) -> tuple[str, str]:
     return url.group(1), branch.group(1) if branch else "main"
 
 
-def install_spec(url: str, branch: str) -> str:
-    """The pip requirement that installs the course package from ``url``."""
-    if url.startswith("file://"):  # a local directory standing in for the repository
-        return f"{DISTRIBUTION} @ {url}"
-    return f"{DISTRIBUTION} @ git+{url}@{branch}"
+def install_cell_source(url: str, branch: str) -> str:
+    """The first code cell of every chapter, for the repository at ``url`` (branch ``branch``)."""
+    return INSTALL_CELL.format(url=url, branch=branch, extra=EXTRA)
 
 
 def metadata_urls(pyproject_text: str, citation_text: str) -> list[str]:
@@ -68,10 +77,6 @@ def metadata_urls(pyproject_text: str, citation_text: str) -> list[str]:
     return found + ([code.group(1)] if code else [])
 
 
-def install_cell_source(spec: str) -> str:
-    return INSTALL_CELL.format(spec=spec)
-
-
 def install_cell(nb: dict) -> dict | None:
     """The chapter's install cell: its first code cell, if that is one."""
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
@@ -80,14 +85,14 @@ def install_cell(nb: dict) -> dict | None:
     return None
 
 
-def new_install_cell(spec: str) -> dict:
+def new_install_cell(source: str) -> dict:
     return {
         "cell_type": "code",
         "execution_count": None,
         "id": "colab-install",
         "metadata": {"tags": ["remove-cell"]},
         "outputs": [],
-        "source": install_cell_source(spec).splitlines(keepends=True),
+        "source": source.splitlines(keepends=True),
     }
 
 
@@ -115,17 +120,18 @@ def main(argv: list[str] | None = None) -> int:
         config_text = re.sub(r"^(repository:\n(?:[ \t]+.*\n)*?[ \t]+branch:\s*)\S+",
                              lambda m: m.group(1) + args.branch, config_text, count=1, flags=re.MULTILINE)
         branch = args.branch
-    spec = install_spec(url, branch)
-    expected = install_cell_source(spec)
+    expected = install_cell_source(url, branch)
 
     problems = []
     pyproject_text = PYPROJECT.read_text(encoding="utf-8")
     citation_text = CITATION.read_text(encoding="utf-8")
-    if args.check:
+    # A local stand-in (file://) is for tests only: package metadata must name a web URL, so it stays.
+    web = not url.startswith("file://")
+    if args.check and web:
         for found in metadata_urls(pyproject_text, citation_text):
             if found != url and not found.startswith(url + "/"):
                 problems.append(f"pyproject.toml / CITATION.cff name {found!r}, not the repository {url!r}")
-    else:
+    elif not args.check and web:
         old_url, _ = read_repository(CONFIG.read_text(encoding="utf-8"))
         pyproject_text = pyproject_text.replace(old_url, url)
         citation_text = citation_text.replace(old_url, url)
@@ -136,11 +142,11 @@ def main(argv: list[str] | None = None) -> int:
             if cell is None:
                 problems.append(f"{path.name}: the first code cell is not the install cell")
             elif "".join(cell["source"]) != expected:
-                problems.append(f"{path.name}: the install cell does not install {spec!r}")
+                problems.append(f"{path.name}: the install cell does not clone {url} (branch {branch})")
             continue
         if cell is None:
             first_code = next(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code")
-            nb["cells"].insert(first_code, new_install_cell(spec))
+            nb["cells"].insert(first_code, new_install_cell(expected))
         else:
             cell["source"] = expected.splitlines(keepends=True)
         write_notebook(path, nb)
@@ -148,12 +154,12 @@ def main(argv: list[str] | None = None) -> int:
         for p in problems:
             print(p)
         if not problems:
-            print(f"every chapter installs {spec!r}, as _config.yml says")
+            print(f"every chapter's install cell clones {url} (branch {branch}), as _config.yml says")
         return 1 if problems else 0
     CONFIG.write_text(config_text, encoding="utf-8")
     PYPROJECT.write_text(pyproject_text, encoding="utf-8")
     CITATION.write_text(citation_text, encoding="utf-8")
-    print(f"_config.yml: repository {url} (branch {branch}); every chapter installs {spec!r}")
+    print(f"_config.yml: repository {url} (branch {branch}); every chapter's install cell clones it")
     return 0
 
 
