@@ -2,11 +2,12 @@
 
 Chapter: ``chapters/rtf.ipynb``.
 
-The transfer function ``C~ (I - z Ab)^{-1} Bb`` of a discrete SSM with ``d``
+The transfer function ``C (I - z Ab)^{-1} Bb`` of a discrete SSM with ``d``
 states is a ratio ``b(z) / (1 + a(z))`` of two polynomials with ``2d``
-coefficients in all. Once they are known, the length-``L`` kernel costs two
-FFTs of length ``L`` and one inverse FFT, ``O(L log L)`` whatever ``d`` is,
-and the model runs as a recurrence with ``O(d)`` work per step.
+coefficients in all. With ``C`` replaced by ``C~ = C (I - Ab^L)``, the
+length-``L`` kernel costs two FFTs of length ``L`` and one inverse FFT,
+``O(L log L)`` whatever ``d`` is, and the model runs as a recurrence with
+``O(d)`` work per step.
 """
 
 from __future__ import annotations
@@ -71,7 +72,11 @@ def ssm_to_rtf(Ab: ArrayLike, Bb: ArrayLike, Ct: ArrayLike) -> tuple[NDArray[np.
     :cite:p:`parnichkun2024`. ``numpy.poly`` builds each polynomial from
     the computed eigenvalues, ``O(d^3)``; the coefficients are only as
     accurate as those eigenvalues (see the chapter's warning about highly
-    non-normal matrices).
+    non-normal matrices). This is the computation of
+    ``scipy.signal.ss2tf(Ab, Bb[:, None], Ct[None, :], 0)``: its
+    ``Ct (sI - Ab)^{-1} Bb`` with ``s = 1/z`` is ``z Ct (I - z Ab)^{-1} Bb``,
+    so its coefficients in descending powers of ``s`` are ``(1, *a)`` and
+    ``(0, *b)``.
 
     Examples
     --------
@@ -193,6 +198,9 @@ def rtf_scan(a: ArrayLike, b: ArrayLike, u: ArrayLike) -> NDArray[np.inexact]:
     algorithm is a recurrence); the outputs are then one convolution of
     ``s`` with ``b``. For ``(a, b) = ssm_to_rtf(Ab, Bb, C)`` the output
     equals that of the SSM ``x_k = Ab x_{k-1} + Bb u_k``, ``y_k = C x_k``.
+    It is the filter ``scipy.signal.lfilter(b, [1, *a], u)``, whose
+    coefficients multiply powers of the delay ``z^-1`` that ``z`` stands
+    for here.
 
     Examples
     --------

@@ -377,8 +377,9 @@ def dplr_kernel(
         ``real`` / ``tilde`` is not a bool.
     ValueError
         If shapes disagree, an array holds NaN/inf, ``dt <= 0``, ``L < 1``,
-        ``I - dt A / 2`` is singular, or the generating function has a pole
-        at a sampled root of unity (an eigenvalue of ``Ab`` itself there).
+        ``I - dt A / 2`` is singular, or ``Ab`` itself has an eigenvalue at a
+        sampled root of unity (a pole of the resolvent ``(I - Ab z)^{-1}``
+        that the method evaluates there).
 
     Notes
     -----
@@ -502,7 +503,7 @@ def dplr_kernel(
             K_hat[l] = C_tilde @ np.linalg.solve(resolvent, Bb)
     if not np.all(np.isfinite(K_hat)):
         raise ValueError(
-            "the generating function has a pole at a sampled root of unity: the discretized state "
-            "matrix Ab has an eigenvalue there, so the kernel cannot be computed this way"
+            "the resolvent (I - Ab z)^-1 has a pole at a sampled root of unity: the discretized state "
+            "matrix Ab has an eigenvalue there, so the kernel cannot be computed from its generating function"
         )
     return np.fft.irfft(K_hat, n=L) if real else np.fft.ifft(K_hat)

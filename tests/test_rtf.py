@@ -78,7 +78,9 @@ def test_rtf_kernel_closed_form_first_order():
     # b / (1 - p z) with |p| < 1: h_l = b p^l, periodized = b p^l / (1 - p^L).
     p, L = 0.7 - 0.2j, 9
     K = rtf_kernel([-p], [2.0], L)
-    np.testing.assert_allclose(K, 2.0 * p ** np.arange(L) / (1 - p**L), rtol=1e-14)
+    K_ref = 2.0 * p ** np.arange(L) / (1 - p**L)
+    # Three FFTs of length 9 and one division by |1 - p w| >= 0.27: error ~ eps log2(L) max|K| / 0.27.
+    np.testing.assert_allclose(K, K_ref, rtol=0, atol=50 * EPS * np.abs(K_ref).max())
 
 
 @pytest.mark.parametrize("L", [1, 2, 3])
@@ -150,7 +152,24 @@ def test_rtf_scan_matches_scipy_lfilter():
     rng = np.random.default_rng(5)
     a = 0.8 * rng.dirichlet(np.ones(4)) * rng.choice([-1, 1], 4)  # sum |a| = 0.8 < 1
     b, u = rng.standard_normal(4), rng.standard_normal(50)
+    # The same recurrence in another order (lfilter: transposed direct form II); sum|a| = 0.8 keeps the state
+    # below max|u| / 0.2, so each output rounds at ~ d eps sum|b| max|u| / 0.2 ~ 1e-14.
     np.testing.assert_allclose(rtf_scan(a, b, u), scipy.signal.lfilter(b, np.r_[1.0, a], u), rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("complex_", [False, True])
+@pytest.mark.parametrize("d", [1, 3, 7])
+def test_ssm_to_rtf_matches_scipy_ss2tf(d, complex_):
+    """scipy.signal.ss2tf builds C (sI - A)^{-1} B = z H(z) (s = 1/z) from the same two characteristic polynomials."""
+    rng = np.random.default_rng(40 + d)
+    Ab, Bb, C = random_stable_system(rng, d, complex_)
+    a, b = ssm_to_rtf(Ab, Bb, C)
+    num, den = scipy.signal.ss2tf(Ab, Bb[:, None], C[None, :], np.zeros((1, 1)))
+    # Both call numpy.poly on Ab and on Ab - Bb C, but SciPy forms Bb C with a matrix product that may
+    # round differently from numpy.outer; the eigenvalues move by ~ eps cond(X), and the coefficients with them.
+    cond = max(np.linalg.cond(np.linalg.eig(M)[1]) for M in (Ab, Ab - np.outer(Bb, C)))
+    np.testing.assert_allclose(den, np.r_[1.0, a], rtol=0, atol=10 * d * EPS * cond * (1 + np.abs(a).sum()))
+    np.testing.assert_allclose(num[0], np.r_[0.0, b], rtol=0, atol=10 * d * EPS * cond * (1 + np.abs(b).sum()))
 
 
 # ---------------------------------------------------------- hypothesis properties
