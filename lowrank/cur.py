@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import as_matrix, as_rng, check_choice, check_int
+from ._validation import as_matrix, as_rng, check_choice, check_int, check_positive
 from .interpolative import interp_decomp
 from .pinv import pinv
 
@@ -29,6 +29,41 @@ def _leverage_sample(scores: NDArray[np.float64], k: int, gen: np.random.Generat
         zero = np.flatnonzero(~positive)
         chosen = np.concatenate([np.flatnonzero(positive), gen.choice(zero, size=k - n_pos, replace=False)])
     return np.sort(chosen).astype(np.intp)
+
+
+def _ridge_weights(
+    s: NDArray[np.float64], lam: float | None, k: int = 1, shape: tuple[int, int] = (1, 1)
+) -> NDArray[np.float64]:
+    """The filter factors ``s_i^2 / (s_i^2 + lam)`` of the singular values ``s`` (descending, ``s >= 0``).
+
+    Computed after scaling by ``s[0]`` (``t = s / s[0]``, ``mu = lam / s[0]^2``),
+    so that ``s_i^2`` does not overflow; zero singular values get weight zero.
+    ``lam=None`` is the default of :func:`cur`:
+    ``mu = max(sum_{i > k} t_i^2 / k, max(m, n) eps)``, i.e.
+    ``lam = max(||A - A_k||_F^2 / k, max(m, n) eps ||A||_2^2)``.
+    """
+    if s.size == 0 or s[0] == 0.0:
+        return np.zeros_like(s)
+    t = s / s[0]
+    if lam is None:
+        mu = max(float(np.sum(t[k:] ** 2)) / k, max(shape) * np.finfo(np.float64).eps)
+    else:
+        mu = (lam / s[0]) / s[0]
+    return t**2 / (t**2 + mu)
+
+
+def _ridge_leverage_scores(
+    A: NDArray[np.float64], lam: float | None, k: int = 1
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Column and row ridge leverage scores of ``A`` from its SVD (never forms ``A A^T``).
+
+    Column ``j``: ``[A^T (A A^T + lam I)^{-1} A]_{jj} = sum_i V_{ji}^2 s_i^2 / (s_i^2 + lam)``;
+    row ``i``: ``[A (A^T A + lam I)^{-1} A^T]_{ii} = sum_l U_{il}^2 s_l^2 / (s_l^2 + lam)``.
+    ``lam=None`` uses the default of :func:`cur` for rank ``k``.
+    """
+    U, s, Vt = np.linalg.svd(A, full_matrices=False)
+    w = _ridge_weights(s, lam, k, A.shape)
+    return w @ Vt**2, U**2 @ w
 
 
 def deim_indices(V: ArrayLike) -> NDArray[np.intp]:
@@ -105,6 +140,7 @@ def cur(
     *,
     method: str = "id",
     rng: int | np.random.Generator | None = None,
+    lam: float | None = None,
 ) -> tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.intp]]:
     """Rank-``k`` CUR decomposition ``A ≈ A[:, cols] @ U @ A[rows, :]``.
 
@@ -114,7 +150,7 @@ def cur(
         Real, finite, non-empty matrix.
     k : int
         Number of columns and of rows kept, ``1 <= k <= min(m, n)``.
-    method : {"id", "leverage", "deim"}, optional
+    method : {"id", "leverage", "ridge", "deim"}, optional
         How the columns and rows are chosen. ``"id"`` (default,
         deterministic): ``cols`` are the skeleton of the column interpolative
         decomposition of ``A`` and ``rows`` that of ``A^T``, both by
@@ -122,30 +158,46 @@ def cur(
         (random): ``k`` columns drawn without replacement with probabilities
         proportional to their rank-``k`` leverage scores
         ``||V_k[j, :]||^2``, and ``k`` rows likewise from ``U_k``.
+        ``"ridge"`` (random): the same draw with probabilities proportional
+        to the ridge leverage scores
+        ``tau_j = [A^T (A A^T + lam I)^{-1} A]_{jj}`` of the columns and
+        ``[A (A^T A + lam I)^{-1} A^T]_{ii}`` of the rows.
         ``"deim"`` (deterministic): ``cols = deim_indices(V_k)`` and
         ``rows = deim_indices(U_k)`` (:func:`lowrank.deim_indices`), from
         the top ``k`` right and left singular vectors.
     rng : None, int or numpy.random.Generator, optional
-        Randomness for ``method="leverage"``; a fixed seed gives identical
-        results. Ignored by ``method="id"`` and ``method="deim"``.
+        Randomness for ``method="leverage"`` and ``method="ridge"``; a fixed
+        seed gives identical results. Ignored by ``method="id"`` and
+        ``method="deim"``.
+    lam : float, optional
+        The ridge parameter ``lam > 0`` of ``method="ridge"``, in the units
+        of ``A**2`` (it is compared with the squared singular values).
+        Default: ``max(||A - A_k||_F^2 / k, max(m, n) eps ||A||_2^2)``, the
+        choice of Cohen, Musco and Musco, for which the scores sum to at
+        most ``2k``; the floor keeps rounding-level directions (singular
+        values near ``eps ||A||_2``) from counting. Only ``method="ridge"``
+        accepts it.
 
     Returns
     -------
     cols : ndarray of int, shape (k,)
         Column indices, ``C = A[:, cols]``.
     U : ndarray, shape (k, k)
-        The middle matrix ``C^+ A R^+`` (all methods).
+        The middle matrix ``C^+ A R^+`` (all methods; the chapter calls it
+        ``Z``).
     rows : ndarray of int, shape (k,)
         Row indices, ``R = A[rows, :]``.
 
     Raises
     ------
     TypeError
-        If ``A`` is not numeric, ``k`` is not an integer, or ``rng`` is not a
-        seed or Generator.
+        If ``A`` is not numeric, ``k`` is not an integer, ``rng`` is not a
+        seed or Generator, or ``lam`` is not a real number.
     ValueError
         If ``A`` is not a finite non-empty 2-D array, ``k`` is outside
-        ``[1, min(m, n)]``, or ``method`` is unknown.
+        ``[1, min(m, n)]``, ``method`` is unknown, ``lam`` is not finite
+        and positive, or ``lam`` is given with a method other than
+        ``"ridge"``.
 
     Notes
     -----
@@ -172,8 +224,15 @@ def cur(
     :cite:p:`sorensen2016` has the guaranteed bound
     ``||A - C U R||_2 <= (eta_p + eta_q) sigma_{k+1}``, with
     ``eta_p = ||(U_k[rows, :])^{-1}||_2`` and
-    ``eta_q = ||(V_k[cols, :])^{-1}||_2``. The ``"leverage"`` and ``"deim"``
-    methods compute an SVD of ``A``, ``O(mn min(m, n))``.
+    ``eta_q = ||(V_k[cols, :])^{-1}||_2``.
+    Ridge leverage scores :cite:p:`cohen2017,su2025cur` are computed from
+    the SVD ``A = U diag(s) V^T`` as
+    ``tau_j = sum_i V_{ji}^2 s_i^2 / (s_i^2 + lam)``, without forming
+    ``A A^T``; they sum to the effective dimension
+    ``sum_i s_i^2 / (s_i^2 + lam)`` and tend to the rank-``k`` leverage
+    scores as ``lam -> 0`` when ``rank(A) = k``. The ``"leverage"``,
+    ``"ridge"`` and ``"deim"`` methods compute an SVD of ``A``,
+    ``O(mn min(m, n))``.
 
     Examples
     --------
@@ -183,23 +242,40 @@ def cur(
     >>> cols, U, rows = cur(A, 2)
     >>> cols, rows
     (array([1, 0]), array([1, 0]))
-    >>> np.allclose(A[:, cols] @ U @ A[rows, :], A)
+    >>> # exact up to rounding: a few hundred eps relative, for these well-conditioned C and R
+    >>> bool(np.linalg.norm(A - A[:, cols] @ U @ A[rows, :]) <= 1e-12 * np.linalg.norm(A))
+    True
+
+    Ridge leverage sampling; any two rows and any two columns of this rank-2
+    matrix are independent, so every draw is exact:
+
+    >>> B = np.outer([1.0, 2, 3], [1.0, 0, 1]) + np.outer([0.0, 1, 1], [1.0, 1, 0])
+    >>> cols, U, rows = cur(B, 2, method="ridge", lam=0.1, rng=0)
+    >>> bool(np.linalg.norm(B - B[:, cols] @ U @ B[rows, :]) <= 1e-12 * np.linalg.norm(B))
     True
     """
     A = as_matrix(A, "A")
     m, n = A.shape
     k = check_int(k, "k", low=1, high=min(m, n))
-    method = check_choice(method, "method", ("id", "leverage", "deim"))
+    method = check_choice(method, "method", ("id", "leverage", "ridge", "deim"))
     gen = as_rng(rng)
+    if lam is not None:
+        if method != "ridge":
+            raise ValueError(f"lam applies only to method='ridge', got method={method!r}")
+        lam = check_positive(lam, "lam")
 
     if method == "id":
         cols = interp_decomp(A, k)[0]
         rows = interp_decomp(A.T, k)[0]
     else:
-        Uk, _, Vtk = np.linalg.svd(A, full_matrices=False)
+        Uk, s, Vtk = np.linalg.svd(A, full_matrices=False)
         if method == "leverage":
             cols = _leverage_sample(np.sum(Vtk[:k] ** 2, axis=0), k, gen)
             rows = _leverage_sample(np.sum(Uk[:, :k] ** 2, axis=1), k, gen)
+        elif method == "ridge":
+            w = _ridge_weights(s, lam, k, A.shape)
+            cols = _leverage_sample(w @ Vtk**2, k, gen)
+            rows = _leverage_sample(Uk**2 @ w, k, gen)
         else:
             cols = deim_indices(Vtk[:k].T)
             rows = deim_indices(Uk[:, :k])
