@@ -28,6 +28,7 @@ __all__ = [
     "check_nonnegative",
     "check_choice",
     "as_rng",
+    "is_dask_array",
 ]
 
 _REAL_KINDS = "iuf"
@@ -168,6 +169,20 @@ def as_rng(rng: Any, name: str = "rng") -> np.random.Generator:
     if rng < 0:
         raise ValueError(f"{name} must be a non-negative seed, got {rng}")
     return np.random.default_rng(int(rng))
+
+
+def is_dask_array(x: Any) -> bool:
+    """Whether ``x`` is a ``dask.array.Array``, without importing Dask for anything else.
+
+    The type's classes are inspected by module name first; Dask is imported
+    (it is then installed, since the object comes from it) only to confirm.
+    """
+    for cls in type(x).__mro__:
+        if cls.__module__.split(".", 1)[0] == "dask" and cls.__name__ == "Array":
+            import dask.array
+
+            return isinstance(x, dask.array.Array)
+    return False
 
 
 def as_state_space(

@@ -194,9 +194,9 @@ def randomized_svd(
     True
     """
     if is_dask_array(A):  # out of core: one Dask computation per pass over A
-        from .out_of_core import randomized_svd_dask
+        from .out_of_core import _randomized_svd_dask
 
-        return randomized_svd_dask(A, r, oversample=oversample, n_iter=n_iter, rng=rng)
+        return _randomized_svd_dask(A, r, oversample=oversample, n_iter=n_iter, rng=rng)
     A = as_matrix(A, "A")
     m, n = A.shape
     r = check_int(r, "r", low=1, high=min(m, n))
