@@ -206,6 +206,39 @@ def as_state_space(
     return Ab, Bb, C
 
 
+def as_diagonal_system(
+    Lambda: ArrayLike, B: ArrayLike, C: ArrayLike
+) -> tuple[NDArray[np.complex128], NDArray[Any], NDArray[Any]]:
+    """Check a diagonal system: its diagonal ``Lambda`` (complex128) and input/output vectors of its length."""
+    Lambda = as_vector(Lambda, "Lambda", allow_complex=True).astype(np.complex128)
+    N = Lambda.shape[0]
+    B = as_vector(B, "B", allow_complex=True)
+    if B.shape != (N,):
+        raise ValueError(f"B must have length {N} (the length of Lambda), got shape {B.shape}")
+    C = as_vector(C, "C", allow_complex=True)
+    if C.shape != (N,):
+        raise ValueError(f"C must have length {N} (the length of Lambda), got shape {C.shape}")
+    return Lambda, B, C
+
+
+def as_dplr_system(
+    Lambda: ArrayLike, P: ArrayLike, Q: ArrayLike, B: ArrayLike, C: ArrayLike
+) -> tuple[NDArray[np.complex128], NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]]:
+    """Check a diagonal-plus-low-rank system ``A = diag(Lambda) - P^T Q^*`` with vectors ``B``, ``C``.
+
+    ``P`` and ``Q`` of shape ``(N,)`` or ``(r, N)`` are returned as ``(r, N)``.
+    """
+    Lambda, B, C = as_diagonal_system(Lambda, B, C)
+    N = Lambda.shape[0]
+    P = np.atleast_2d(as_array(P, "P", ndim=(1, 2), allow_complex=True))
+    Q = np.atleast_2d(as_array(Q, "Q", ndim=(1, 2), allow_complex=True))
+    if P.shape[1] != N:
+        raise ValueError(f"P must have shape ({N},) or (r, {N}), got {P.shape}")
+    if Q.shape != P.shape:
+        raise ValueError(f"Q must have the shape of P, {P.shape}, got {Q.shape}")
+    return Lambda, P, Q, B, C
+
+
 def as_indices(idx: ArrayLike, name: str, n: int) -> NDArray[np.intp]:
     """A non-empty 1-D array of integer indices into an axis of length ``n`` (repeats allowed)."""
     as_vector(idx, name)  # type, ndim, emptiness

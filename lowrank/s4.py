@@ -15,7 +15,7 @@ import numpy as np
 import scipy.fft
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import as_array, as_state_space, as_vector, check_int, check_positive
+from ._validation import as_dplr_system, as_state_space, as_vector, check_int, check_positive
 
 __all__ = ["ssm_kernel", "ssm_scan", "causal_conv", "legs_nplr", "dplr_kernel"]
 
@@ -428,21 +428,8 @@ def dplr_kernel(
     >>> np.allclose(dplr_kernel(Lambda, P, Q, B, C, 0.1, 16), ssm_kernel(Ab, Bb, C, 16))
     True
     """
-    Lambda = as_vector(Lambda, "Lambda", allow_complex=True).astype(np.complex128)
+    Lambda, P, Q, B, C = as_dplr_system(Lambda, P, Q, B, C)
     N = Lambda.shape[0]
-    P = as_array(P, "P", ndim=(1, 2), allow_complex=True)
-    Q = as_array(Q, "Q", ndim=(1, 2), allow_complex=True)
-    P, Q = np.atleast_2d(P), np.atleast_2d(Q)
-    if P.shape[1] != N:
-        raise ValueError(f"P must have shape ({N},) or (r, {N}), got {P.shape}")
-    if Q.shape != P.shape:
-        raise ValueError(f"Q must have the shape of P, {P.shape}, got {Q.shape}")
-    B = as_vector(B, "B", allow_complex=True)
-    if B.shape != (N,):
-        raise ValueError(f"B must have length {N} (the length of Lambda), got shape {B.shape}")
-    C = as_vector(C, "C", allow_complex=True)
-    if C.shape != (N,):
-        raise ValueError(f"C must have length {N} (the length of Lambda), got shape {C.shape}")
     dt = check_positive(dt, "dt")
     L = check_int(L, "L", low=1)
     for flag, name in ((real, "real"), (tilde, "tilde")):

@@ -18,6 +18,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._validation import (
     as_array,
+    as_diagonal_system,
+    as_dplr_system,
     as_matrix,
     as_vector,
     check_choice,
@@ -282,14 +284,8 @@ def vandermonde_kernel(
     >>> np.allclose(K, ssm_kernel(*discretize(np.diag(Lambda), B, 0.1, method="zoh"), C, 8))
     True
     """
-    Lambda = as_vector(Lambda, "Lambda", allow_complex=True).astype(np.complex128)
+    Lambda, B, C = as_diagonal_system(Lambda, B, C)
     N = Lambda.shape[0]
-    B = as_vector(B, "B", allow_complex=True)
-    if B.shape != (N,):
-        raise ValueError(f"B must have length {N} (the length of Lambda), got shape {B.shape}")
-    C = as_vector(C, "C", allow_complex=True)
-    if C.shape != (N,):
-        raise ValueError(f"C must have length {N} (the length of Lambda), got shape {C.shape}")
     dt = check_positive(dt, "dt")
     L = check_int(L, "L", low=1)
     method = check_choice(method, "method", ("zoh", "bilinear"))
@@ -407,20 +403,8 @@ def dplr_scan(
     >>> np.allclose(dplr_scan(Lambda, P, Q, B, C, 0.1, u), ssm_scan(Ab, Bb, C, u))
     True
     """
-    Lambda = as_vector(Lambda, "Lambda", allow_complex=True).astype(np.complex128)
+    Lambda, P, Q, B, C = as_dplr_system(Lambda, P, Q, B, C)
     N = Lambda.shape[0]
-    P = np.atleast_2d(as_array(P, "P", ndim=(1, 2), allow_complex=True))
-    Q = np.atleast_2d(as_array(Q, "Q", ndim=(1, 2), allow_complex=True))
-    if P.shape[1] != N:
-        raise ValueError(f"P must have shape ({N},) or (r, {N}), got {P.shape}")
-    if Q.shape != P.shape:
-        raise ValueError(f"Q must have the shape of P, {P.shape}, got {Q.shape}")
-    B = as_vector(B, "B", allow_complex=True)
-    if B.shape != (N,):
-        raise ValueError(f"B must have length {N} (the length of Lambda), got shape {B.shape}")
-    C = as_vector(C, "C", allow_complex=True)
-    if C.shape != (N,):
-        raise ValueError(f"C must have length {N} (the length of Lambda), got shape {C.shape}")
     dt = check_positive(dt, "dt")
     u = as_vector(u, "u", allow_complex=True)
     r = P.shape[0]
