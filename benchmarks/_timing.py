@@ -1,8 +1,9 @@
 """Paired timing for the benchmarks: two contenders, alternated, in one process.
 
 Absolute times depend on the machine; ratios measured side by side, with the
-two contenders alternating so that both see the same machine state, are what
-the benchmarks report.
+contenders alternating so that all see the same machine state, are what the
+benchmarks report: ``paired_times`` for two contenders, ``interleaved_times``
+(rounds of all of them) for more.
 """
 
 from __future__ import annotations
@@ -48,6 +49,50 @@ def paired_times(
         "second_s": statistics.median(t2),
         "ratio": statistics.median(ratios),
     }
+
+
+def interleaved_times(
+    contenders: dict[str, Callable[[], Any]],
+    *,
+    repeats: int = 5,
+    warmup: int = 1,
+) -> dict[str, list[float]]:
+    """Time several contenders in rounds: every round runs each of them once.
+
+    The order within a round rotates from round to round (and reverses every
+    other round), so that no contender always runs right after the same
+    neighbour or always first. Returns, for every contender, its list of
+    ``repeats`` times (seconds), one per round; :func:`median_time` and
+    :func:`median_ratio` turn them into the figures the benchmarks report.
+    This is :func:`paired_times` for more than two contenders: a ratio is the
+    median over rounds of the per-round ratio, so the two times it compares
+    were taken close together, under the same load.
+    """
+    names = list(contenders)
+    for _ in range(warmup):
+        for name in names:
+            contenders[name]()
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for i in range(repeats):
+        shift = i % len(names)
+        order = names[shift:] + names[:shift]
+        if i % 2:
+            order.reverse()
+        for name in order:
+            start = time.perf_counter()
+            contenders[name]()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def median_time(times: dict[str, list[float]], name: str) -> float:
+    """Median seconds of one contender of :func:`interleaved_times`."""
+    return statistics.median(times[name])
+
+
+def median_ratio(times: dict[str, list[float]], numerator: str, denominator: str) -> float:
+    """Median over the rounds of (time of ``numerator`` / time of ``denominator``)."""
+    return statistics.median(a / b for a, b in zip(times[numerator], times[denominator]))
 
 
 def machine_description() -> dict[str, Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.fft
+import scipy.linalg
 from numpy.typing import ArrayLike, NDArray
 
 from ._validation import as_dplr_system, as_state_space, as_vector, check_int, check_positive
@@ -260,28 +261,53 @@ def _row_times_power(c: NDArray, M: NDArray, L: int) -> NDArray:
     return row
 
 
-_BLOCK = 1024  # roots per block in _cauchy_sums: a (1024, N) complex block stays in cache
+_BLOCK = 1024  # roots per block in _cauchy_sums: a (1024, N) block stays in cache
 
 
-def _cauchy_sums(a: NDArray, b: NDArray, Lambda: NDArray, weights: NDArray) -> NDArray:
-    """``S[l, j] = sum_n weights[n, j] / (a[l] - b[l] Lambda[n])`` for all ``l`` and ``j``.
+def _tan_pi_fraction(l: NDArray, L: int) -> NDArray[np.float64]:
+    """``tan(pi l / L)`` for integers ``0 <= l < L``, to a few ulps; ``inf`` at ``2 l = L``.
 
-    The ``(len(a), N)`` matrix of reciprocals is built and used block by block
-    of ``_BLOCK`` rows (a loop over blocks, not entries), so each block is
-    formed in place in one reused buffer and stays in cache for the product
-    with ``weights``.
+    The angle is reduced exactly with integers: ``tan`` has period ``pi`` and is
+    odd, and beyond ``pi / 4`` it is ``1 / tan`` of the complementary angle
+    ``pi (L - 2l) / (2L)``, so no argument close to the pole at ``pi / 2`` is
+    ever rounded (``tan`` of a rounded argument near its pole would lose
+    ``log10(L)`` digits).
     """
-    M, N = len(a), len(Lambda)
-    out = np.empty((M, weights.shape[1]), dtype=np.complex128)
-    buf = np.empty((min(_BLOCK, M), N), dtype=np.complex128)
-    minus_lambda = -Lambda
+    sign = np.where(2 * l > L, -1.0, 1.0)
+    k = np.minimum(l, L - l)  # tan(pi l / L) = sign * tan(pi k / L), 0 <= k <= L / 2
+    with np.errstate(divide="ignore"):
+        return sign * np.where(4 * k <= L, np.tan(np.pi * k / L), 1 / np.tan(np.pi * (L - 2 * k) / (2 * L)))
+
+
+def _cauchy_sums(t: NDArray, Lambda: NDArray, weights: NDArray) -> NDArray:
+    """``S[l, j] = sum_n weights[n, j] / (i t[l] - Lambda[n])`` for real ``t`` and all ``l``, ``j``.
+
+    With ``x_n = -Re(Lambda_n)`` and ``y = t_l - Im(Lambda_n)``,
+    ``1 / (i t_l - Lambda_n) = (x_n - i y) / (x_n^2 + y^2)``: each entry of the
+    ``(len(t), N)`` matrix costs a few real operations, which NumPy vectorizes
+    (a complex reciprocal it does not). The matrix is built and used block by
+    block of ``_BLOCK`` rows (a loop over blocks, not entries), in reused
+    buffers that stay in cache for the two real products with ``weights``.
+    A zero denominator gives a non-finite row.
+    """
+    M, N = len(t), len(Lambda)
+    x, x2, c = -Lambda.real, Lambda.real**2, Lambda.imag
+    w = np.ascontiguousarray(np.hstack([weights.real, weights.imag]))  # (N, 2J): [Re W, Im W]
+    J = weights.shape[1]
+    out = np.empty((M, J), dtype=np.complex128)
+    y_buf, q_buf = np.empty((min(_BLOCK, M), N)), np.empty((min(_BLOCK, M), N))
     for start in range(0, M, _BLOCK):
         stop = min(start + _BLOCK, M)
-        block = buf[: stop - start]
-        np.multiply.outer(b[start:stop], minus_lambda, out=block)
-        block += a[start:stop, None]
-        np.reciprocal(block, out=block)
-        np.matmul(block, weights, out=out[start:stop])
+        y, q = y_buf[: stop - start], q_buf[: stop - start]
+        np.subtract.outer(t[start:stop], c, out=y)
+        np.multiply(y, y, out=q)
+        q += x2
+        np.reciprocal(q, out=q)  # 1 / |i t - Lambda|^2
+        y *= q  # -Im of the reciprocal
+        q *= x  # Re of the reciprocal
+        re, im = q @ w, y @ w  # (x/q) @ [Re W, Im W] and (y/q) @ [Re W, Im W]
+        out.real[start:stop] = re[:, :J] + im[:, J:]
+        out.imag[start:stop] = re[:, J:] - im[:, :J]
     return out
 
 
@@ -394,12 +420,13 @@ def dplr_kernel(
     ``C~ R B - (C~ R P^T)(I + Q^* R P^T)^{-1}(Q^* R B)`` with
     ``R = diag(1 / (g - Lambda))``: for rank one, four Cauchy sums
     ``sum_n v_n / (g(z_l) - Lambda_n)`` per root (``(r + 1)^2`` for rank
-    ``r``) :cite:p:`gu2022s4`. They are
-    evaluated as ``sum_n v_n / ((2/dt)(1 - z) - (1 + z) Lambda_n)``, the same
-    sums multiplied by ``1/(1 + z)``, which stay finite at ``z = -1``. An
-    inverse FFT of the ``L`` values returns ``K``. The Cauchy sums are done
-    directly, ``O(N L)`` (a fast Cauchy algorithm would make it
-    ``O((N + L) log)``), one block of roots at a time to stay in cache.
+    ``r``) :cite:p:`gu2022s4`. On the unit circle ``g(z_l) = i t_l`` with
+    ``t_l = (2/dt) tan(pi l / L)`` real (formed from an exactly reduced angle),
+    so each term ``1 / (i t_l - Lambda_n)`` costs a few real operations; the
+    factor ``2 / (1 + z_l) = 1 + i t_l dt / 2``, and at ``z = -1`` the value is
+    ``(dt / 2) C~ B``. An inverse FFT of the ``L`` values returns ``K``. The
+    Cauchy sums are done directly, ``O(N L)`` (a fast Cauchy algorithm would
+    make it ``O((N + L) log)``), one block of roots at a time to stay in cache.
 
     Where a diagonal entry of the discretized ``Lambda`` sits on (or within a
     relative 1e-4 of) a sampled frequency, ``R`` has a (near-)infinite entry
@@ -445,36 +472,42 @@ def dplr_kernel(
         dense = _bilinear(A, B, dt)
         C_tilde = C - _row_times_power(C, dense[0], L)
 
-    # Roots of unity z_l = exp(-2 pi i l / L); for a real kernel the first L // 2 + 1 suffice.
+    # Roots of unity z_l = exp(-2 pi i l / L); for a real kernel the first L // 2 + 1 suffice. On the
+    # unit circle g(z_l) = (2/dt)(1 - z_l)/(1 + z_l) = i t_l with t_l = (2/dt) tan(pi l / L), real.
     M = L // 2 + 1 if real else L
-    z = np.exp(-2j * np.pi * np.arange(M) / L)
+    l = np.arange(M)
+    z = np.exp(-2j * np.pi * l / L)
+    t = (2 / dt) * _tan_pi_fraction(l, L)
+    at_minus_one = 2 * l == L  # z = -1, where g is infinite
     left = np.vstack([C_tilde, Q.conj()])  # rows: C~, Q_1^*, ..., Q_r^*
     right = np.vstack([B, P])  # rows: B, P_1, ..., P_r
     weights = np.ascontiguousarray((left[:, None, :] * right[None, :, :]).reshape(-1, N).T)  # (N, (r+1)^2)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        # All (r+1)^2 scaled Cauchy sums sum_n v_n / ((2/dt)(1 - z) - (1 + z) Lambda_n) at once.
-        sums = _cauchy_sums((2 / dt) * (1 - z), 1 + z, Lambda, weights).reshape(M, r + 1, r + 1)
-        k00, k01, k10, k11 = sums[:, 0, 0], sums[:, 0, 1:], sums[:, 1:, 0], sums[:, 1:, 1:]
-        # Capacitance I + Q^* (g I - diag(Lambda))^{-1} P^T; the factor (1 + z) undoes the scaling.
-        # A capacitance that is singular to working precision (its smallest singular value below
-        # 16 N eps times the size of its terms) means det(g I - A) = 0: an eigenvalue of Ab on z_l.
-        # Non-finite ones come from a zero Cauchy denominator (handled below). Both give NaN here.
+        # All (r+1)^2 Cauchy sums s = sum_n v_n / (g - Lambda_n) at once. With R = (g I - Lambda)^{-1},
+        # C~ (g I - A)^{-1} B = s00 - s01 (I + s11)^{-1} s10 (Woodbury), and the generating function
+        # is that times 2 / (1 + z) = 1 + i t dt / 2.
+        sums = _cauchy_sums(np.where(at_minus_one, 0, t), Lambda, weights).reshape(M, r + 1, r + 1)
+        s00, s01, s10, s11 = sums[:, 0, 0], sums[:, 0, 1:], sums[:, 1:, 0], sums[:, 1:, 1:]
+        # A capacitance I + s11 that is singular to working precision (its smallest singular value
+        # below 16 N eps times the size of its terms) means det(g I - A) = 0: an eigenvalue of Ab on
+        # z_l. Non-finite ones come from a zero Cauchy denominator (handled below). Both give NaN.
         if r == 1:  # the common case: one scalar division per root
-            term = (1 + z) * k11[:, 0, 0]
-            capacitance = 1 + term
-            regular = np.abs(capacitance) > 16 * N * np.finfo(np.float64).eps * (1 + np.abs(term))
-            K_hat = 2 * (k00 - (1 + z) * k01[:, 0] * k10[:, 0] / capacitance)
+            capacitance = 1 + s11[:, 0, 0]
+            regular = np.abs(capacitance) > 16 * N * np.finfo(np.float64).eps * (1 + np.abs(s11[:, 0, 0]))
+            K_hat = (1 + 0.5j * dt * t) * (s00 - s01[:, 0] * s10[:, 0] / capacitance)
         else:
-            capacitance = np.eye(r) + (1 + z)[:, None, None] * k11
-            size = 1 + np.abs((1 + z)[:, None, None] * k11).sum(axis=(1, 2))
+            capacitance = np.eye(r) + s11
+            size = 1 + np.abs(s11).sum(axis=(1, 2))
             finite = np.isfinite(capacitance).all(axis=(1, 2))
             smallest = np.full(M, np.nan)
             smallest[finite] = np.linalg.svd(capacitance[finite], compute_uv=False)[:, -1]
             regular = smallest > 16 * N * np.finfo(np.float64).eps * size
             correction = np.full((M, r), np.nan, dtype=np.complex128)
-            correction[regular] = np.linalg.solve(capacitance[regular], k10[regular, :, None])[:, :, 0]
-            K_hat = 2 * (k00 - (1 + z) * np.einsum("lj,lj->l", k01, correction))
+            correction[regular] = np.linalg.solve(capacitance[regular], s10[regular, :, None])[:, :, 0]
+            K_hat = (1 + 0.5j * dt * t) * (s00 - np.einsum("lj,lj->l", s01, correction))
         K_hat[~regular] = np.nan
+        # At z = -1: C~ (I + Ab)^{-1} Bb with (I + Ab)^{-1} = (I - dt A / 2) / 2, that is (dt / 2) C~ B.
+        K_hat[at_minus_one] = (dt / 2) * weights[:, 0].sum()
 
     # Removable breakdowns (a diagonal entry on a sampled frequency): the dense resolvent there.
     broken = _woodbury_breakdowns(Lambda, dt, L, M)
@@ -482,12 +515,14 @@ def dplr_kernel(
         Ab, Bb = dense if dense is not None else _bilinear(A, B, dt)
         eye = np.eye(N)
         for l in broken:  # a loop over the few flagged roots, O(N^3) each
-            resolvent = eye - z[l] * Ab
-            sv = np.linalg.svd(resolvent, compute_uv=False)
-            if sv[-1] <= N * np.finfo(np.float64).eps * sv[0]:  # singular to working precision
+            resolvent = (eye - z[l] * Ab).astype(np.complex128)
+            lu, piv = scipy.linalg.lu_factor(resolvent, check_finite=False)
+            # LAPACK's estimate of 1 / cond_1: below N eps the matrix is singular to working precision.
+            rcond, _ = scipy.linalg.lapack.zgecon(lu, np.linalg.norm(resolvent, 1))
+            if not rcond > N * np.finfo(np.float64).eps:
                 K_hat[l] = np.nan
                 continue
-            K_hat[l] = C_tilde @ np.linalg.solve(resolvent, Bb)
+            K_hat[l] = C_tilde @ scipy.linalg.lu_solve((lu, piv), Bb, check_finite=False)
     if not np.all(np.isfinite(K_hat)):
         raise ValueError(
             "the resolvent (I - Ab z)^-1 has a pole at a sampled root of unity: the discretized state "

@@ -13,6 +13,8 @@ realizes the kernel with as few states as the data need.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -208,7 +210,6 @@ def s4d_lambda(N: int, init: str = "lin") -> NDArray[np.complex128]:
     return -0.5 + 1j * imag
 
 
-_ENTRIES = 1 << 15  # entries of one block of powers in vandermonde_kernel (512 KiB complex)
 _TINY = 1e-150  # powers below this are flushed to zero (see vandermonde_kernel)
 
 
@@ -264,10 +265,11 @@ def vandermonde_kernel(
     ``K_l = C Ab^l Bb = sum_n w_n lambda_bar_n^l`` with ``w = C * Bb``: the
     kernel is the product of the ``L x N`` Vandermonde matrix of the
     ``lambda_bar_n`` with ``w`` :cite:p:`gu2022s4d`. That matrix is never
-    formed whole: one block of ``b`` rows of powers
-    ``exp(j log lambda_bar)``, ``j < b``, is multiplied with ``w``, then
-    multiplied entrywise by ``lambda_bar^b`` to give the next block, so the
-    memory is ``O(b N)`` and the work ``O(N L)``. Power ``l`` carries a
+    formed: with ``m = ceil(sqrt(L))`` and ``l = m j + i`` (``i < m``),
+    ``K_l = sum_n (w_n lambda_bar_n^(m j)) lambda_bar_n^i``, one product of a
+    ``(ceil(L/m), N)`` matrix of "giant steps" with an ``(N, m)`` matrix of
+    "baby steps", both from ``exp(k log lambda_bar)``: memory ``O(N sqrt(L))``,
+    ``O(N L)`` work, nearly all of it in one BLAS-3 call. Power ``l`` carries a
     relative error of order ``l (1 + |log lambda_bar|) eps``: ``lambda_bar``
     and ``l log(lambda_bar)`` are rounded, and the phase ``l arg(lambda_bar)``
     of a fast entry is that sensitive to a rounding of ``dt lambda`` whatever
@@ -311,21 +313,20 @@ def vandermonde_kernel(
             log_lam = np.where(zero, 0, np.log(np.where(zero, 1, lam)))
     w = C * Bb
 
-    b = min(L, max(16, _ENTRIES // N))  # rows per block of powers
+    # Two levels: K_{m j + i} = sum_n (w_n lambda_bar_n^(m j)) lambda_bar_n^i with m = ceil(sqrt(L)),
+    # i < m, j < g = ceil(L / m): one (g, N) x (N, m) matrix product of "giant steps" and "baby steps".
+    m = math.isqrt(L - 1) + 1
+    g = -(-L // m)
     with np.errstate(under="ignore", over="ignore", invalid="ignore"):
-        V = np.exp(np.multiply.outer(np.arange(b), log_lam))  # lambda_bar^j, j < b
-        step = np.exp(b * log_lam)  # lambda_bar^b
-    V[1:, zero] = 0
-    step[zero] = 0
-    K = np.empty(L, dtype=np.complex128)
+        baby = np.exp(np.multiply.outer(log_lam, np.arange(m)))  # (N, m): lambda_bar^i
+        giant = np.exp(np.multiply.outer(m * np.arange(g), log_lam)) * w  # (g, N): w lambda_bar^(m j)
+    baby[zero, 1:] = 0
+    giant[1:, zero] = 0
+    for powers in (baby, giant):
+        parts = powers.view(np.float64)
+        parts[np.abs(parts) < _TINY] = 0
     with np.errstate(under="ignore", over="ignore", invalid="ignore"):
-        for start in range(0, L, b):  # a loop over blocks of rows, not entries
-            stop = min(start + b, L)
-            K[start:stop] = V[: stop - start] @ w
-            if stop < L:
-                V *= step
-                parts = V.view(np.float64)
-                parts[np.abs(parts) < _TINY] = 0
+        K = (giant @ baby).reshape(-1)[:L]
     if not np.all(np.isfinite(K)):
         raise ValueError("the kernel overflows float64: some |lambda_bar|^l is too large (an unstable entry of Lambda)")
     return 2 * K.real if real else K
