@@ -96,8 +96,14 @@ def new_install_cell(source: str) -> dict:
     }
 
 
+def write_if_changed(path: Path, text: str) -> None:
+    """Write only a real change: an untouched pyproject.toml keeps its time stamp (make rebuilds .venv on it)."""
+    if path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
 def write_notebook(path: Path, nb: dict) -> None:
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_if_changed(path, json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,9 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         if not problems:
             print(f"every chapter's install cell clones {url} (branch {branch}), as _config.yml says")
         return 1 if problems else 0
-    CONFIG.write_text(config_text, encoding="utf-8")
-    PYPROJECT.write_text(pyproject_text, encoding="utf-8")
-    CITATION.write_text(citation_text, encoding="utf-8")
+    for path, text in ((CONFIG, config_text), (PYPROJECT, pyproject_text), (CITATION, citation_text)):
+        write_if_changed(path, text)
     print(f"_config.yml: repository {url} (branch {branch}); every chapter's install cell clones it")
     return 0
 

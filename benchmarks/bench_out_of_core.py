@@ -54,6 +54,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from typing import Any
 
@@ -139,17 +140,45 @@ def _status_bytes(key: str) -> int:
     raise KeyError(key)
 
 
-def _reset_peak() -> int:
-    """Reset the peak resident memory of this process to its current value; return that value (bytes).
+class PeakMemory:
+    """The peak resident memory of this process while a ``with`` block runs, and its value at the start.
 
-    On Linux, ``VmHWM`` (the high-water mark of the resident set) belongs to the
-    process's own address space and can be reset by writing 5 to
-    ``/proc/self/clear_refs``. ``ru_maxrss`` cannot serve here: after
-    ``fork``/``exec`` it starts from the parent's peak.
+    On Linux the kernel keeps an exact high-water mark: ``VmHWM`` in
+    ``/proc/self/status``, which belongs to the process's own address space
+    and is reset to the present resident memory by writing 5 to
+    ``/proc/self/clear_refs``. Elsewhere (macOS, ...) a thread samples the
+    resident memory with ``psutil`` every millisecond. ``ru_maxrss`` cannot
+    serve: after ``fork``/``exec`` it starts from the parent's peak.
     """
-    with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
-        fh.write("5")
-    return _status_bytes("VmRSS")
+
+    def __enter__(self) -> "PeakMemory":
+        self.exact = os.path.exists("/proc/self/clear_refs")
+        if self.exact:
+            with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+                fh.write("5")
+            self.baseline = _status_bytes("VmRSS")
+            return self
+        import psutil
+
+        self._process, self._done = psutil.Process(), threading.Event()
+        self.baseline = self._peak = self._process.memory_info().rss
+
+        def sample() -> None:
+            while not self._done.is_set():
+                self._peak = max(self._peak, self._process.memory_info().rss)
+                time.sleep(0.001)
+
+        self._sampler = threading.Thread(target=sample, daemon=True)
+        self._sampler.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.exact:
+            self.peak = _status_bytes("VmHWM")
+            return
+        self._done.set()
+        self._sampler.join()
+        self.peak = max(self._peak, self._process.memory_info().rss)
 
 
 def _child(spec: dict[str, Any]) -> dict[str, Any]:
@@ -175,24 +204,25 @@ def _child(spec: dict[str, Any]) -> dict[str, Any]:
         (A @ da.from_array(omega, chunks=(A.chunks[1], R + P))).compute()
 
     one_pass()  # warm-up (first-call costs of Dask and NumPy), so that every timed call starts warm
-    baseline = _reset_peak()
-    start = time.perf_counter()
     result = None
-    if name == "one_pass":
-        one_pass()
-    elif name == "randomized_svd":
-        result = lowrank.randomized_svd(A, R, oversample=P, n_iter=Q_ITER, rng=SEED)
-    elif name in ("svd_compressed", "svd_compressed_compute"):
-        u, s, v = da.linalg.svd_compressed(
-            A, R, n_power_iter=Q_ITER, n_oversamples=P, seed=SEED, compute=name.endswith("compute")
-        )
-        result = dask.compute(u, s, v)
-    elif name == "single_pass_svd":
-        result = lowrank.single_pass_svd(A, R, oversample=P, rng=SEED)
-    else:
-        raise ValueError(f"unknown contender {name!r}")
-    seconds = time.perf_counter() - start
-    out: dict[str, Any] = {"name": name, "seconds": seconds, "peak_bytes": _status_bytes("VmHWM"), "baseline_bytes": baseline}
+    with PeakMemory() as memory:
+        start = time.perf_counter()
+        if name == "one_pass":
+            one_pass()
+        elif name == "randomized_svd":
+            result = lowrank.randomized_svd(A, R, oversample=P, n_iter=Q_ITER, rng=SEED)
+        elif name in ("svd_compressed", "svd_compressed_compute"):
+            u, s, v = da.linalg.svd_compressed(
+                A, R, n_power_iter=Q_ITER, n_oversamples=P, seed=SEED, compute=name.endswith("compute")
+            )
+            result = dask.compute(u, s, v)
+        elif name == "single_pass_svd":
+            result = lowrank.single_pass_svd(A, R, oversample=P, rng=SEED)
+        else:
+            raise ValueError(f"unknown contender {name!r}")
+        seconds = time.perf_counter() - start
+    out: dict[str, Any] = {"name": name, "seconds": seconds, "peak_bytes": memory.peak, "baseline_bytes": memory.baseline,
+                           "peak_is_exact": memory.exact}
     if result is not None:
         U, s, Vt = (np.asarray(x) for x in result)
         out["error"] = lazy.error(U, s, Vt)

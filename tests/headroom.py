@@ -81,7 +81,8 @@ def less_headroom(x: Any, y: Any) -> float | None:
     both = (x > 0) & (y > 0) & np.isfinite(x) & np.isfinite(y)
     if not both.any():
         return None
-    return float(np.min(y[both] / x[both]))
+    with np.errstate(over="ignore"):
+        return float(np.min(y[both] / x[both]))
 
 
 # ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Test data shared by the state-space test modules (``test_s4``, ``test_rtf``)."""
+"""Test data shared by the state-space test modules (``test_s4``, ``test_rtf``, ``test_ssm_learning``)."""
 
 from __future__ import annotations
 
@@ -15,3 +15,13 @@ def random_stable_system(rng: np.random.Generator, N: int, complex_: bool = Fals
     if complex_:
         Bb, C = Bb + 1j * rng.standard_normal(N), C + 1j * rng.standard_normal(N)
     return Ab, Bb, C
+
+
+def random_dplr(rng: np.random.Generator, N: int, r: int = 1):
+    """A stable diagonal-plus-rank-r system (Lambda, P, Q, B, C), as dplr_kernel and dplr_scan take it."""
+    Lambda = -rng.uniform(0.1, 1.0, N) + 1j * rng.uniform(-5, 5, N)
+    P = 0.3 * (rng.standard_normal((r, N)) + 1j * rng.standard_normal((r, N)))
+    Q = 0.3 * (rng.standard_normal((r, N)) + 1j * rng.standard_normal((r, N)))
+    B = rng.standard_normal(N) + 1j * rng.standard_normal(N)
+    C = rng.standard_normal(N) + 1j * rng.standard_normal(N)
+    return Lambda, P, Q, B, C

@@ -9,18 +9,11 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
 from lowrank import causal_conv, discretize, dplr_kernel, hippo_legs, legs_nplr, ssm_kernel, ssm_scan
-from systems import random_stable_system
+from systems import random_dplr, random_stable_system
 
 EPS = np.finfo(float).eps
 
 
-def random_dplr(rng, N, r=1):
-    Lambda = -rng.uniform(0.1, 1.0, N) + 1j * rng.uniform(-5, 5, N)
-    P = 0.3 * (rng.standard_normal((r, N)) + 1j * rng.standard_normal((r, N)))
-    Q = 0.3 * (rng.standard_normal((r, N)) + 1j * rng.standard_normal((r, N)))
-    B = rng.standard_normal(N) + 1j * rng.standard_normal(N)
-    C = rng.standard_normal(N) + 1j * rng.standard_normal(N)
-    return Lambda, P, Q, B, C
 
 
 def bilinear(A, B, dt):

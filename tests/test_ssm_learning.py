@@ -23,7 +23,7 @@ from lowrank import (
     ssm_scan,
     vandermonde_kernel,
 )
-from systems import random_stable_system
+from systems import random_dplr, random_stable_system
 
 EPS = np.finfo(float).eps
 
@@ -251,13 +251,6 @@ def test_vandermonde_kernel_bad_input():
 
 
 # ------------------------------------------------------------------ dplr_scan
-def random_dplr(rng, N, r=1):
-    Lam = -rng.uniform(0.1, 1.0, N) + 1j * rng.uniform(-5, 5, N)
-    P = 0.3 * (rng.standard_normal((r, N)) + 1j * rng.standard_normal((r, N)))
-    Q = 0.3 * (rng.standard_normal((r, N)) + 1j * rng.standard_normal((r, N)))
-    B = rng.standard_normal(N) + 1j * rng.standard_normal(N)
-    C = rng.standard_normal(N) + 1j * rng.standard_normal(N)
-    return Lam, P, Q, B, C
 
 
 @given(N=st.integers(1, 8), r=st.integers(1, 3), L=st.integers(1, 80), seed=st.integers(0, 2**16),
