@@ -267,15 +267,15 @@ def cur(
     if method == "id":
         cols = interp_decomp(A, k)[0]
         rows = interp_decomp(A.T, k)[0]
+    elif method == "ridge":
+        col_scores, row_scores = _ridge_leverage_scores(A, lam, k)
+        cols = _leverage_sample(col_scores, k, gen)
+        rows = _leverage_sample(row_scores, k, gen)
     else:
-        Uk, s, Vtk = np.linalg.svd(A, full_matrices=False)
+        Uk, _, Vtk = np.linalg.svd(A, full_matrices=False)
         if method == "leverage":
             cols = _leverage_sample(np.sum(Vtk[:k] ** 2, axis=0), k, gen)
             rows = _leverage_sample(np.sum(Uk[:, :k] ** 2, axis=1), k, gen)
-        elif method == "ridge":
-            w = _ridge_weights(s, lam, k, A.shape)
-            cols = _leverage_sample(w @ Vtk**2, k, gen)
-            rows = _leverage_sample(Uk**2 @ w, k, gen)
         else:
             cols = deim_indices(Vtk[:k].T)
             rows = deim_indices(Uk[:, :k])

@@ -25,10 +25,9 @@ import scipy.linalg
 from numpy.typing import ArrayLike, NDArray
 
 from ._validation import as_matrix, as_rng, check_int, is_dask_array
+from .svd import SVDTriplet, _orth, _rescale
 
 __all__ = ["single_pass_svd"]
-
-SVDTriplet = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
 
 #: Default oversampling of :func:`single_pass_svd`: the range sketch has ``k = r + 10`` columns.
 DEFAULT_OVERSAMPLE = 10
@@ -94,16 +93,6 @@ def _first_pass(A: Any, tests: list[NDArray[np.float64]], *products: Any) -> lis
     if not da.isfinite(A).all().compute():
         raise ValueError("A must not contain NaN or infinity")
     return results
-
-
-def _orth(Y: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Householder QR: orthonormal columns spanning ``range(Y)`` (as in :func:`lowrank.randomized_svd`)."""
-    return scipy.linalg.qr(Y, mode="economic", overwrite_a=True, check_finite=False)[0]
-
-
-def _rescale(Y: NDArray[np.float64]) -> NDArray[np.float64]:
-    """LU with partial pivoting, ``P L``: well-scaled columns, same range (as in :func:`lowrank.randomized_svd`)."""
-    return scipy.linalg.lu(Y, permute_l=True, overwrite_a=True, check_finite=False)[0]
 
 
 def _randomized_svd_dask(A: Any, r: int, *, oversample: int = 10, n_iter: int = 2, rng: Any = None) -> SVDTriplet:

@@ -118,6 +118,19 @@ def low_rank_approx(A: ArrayLike, r: int) -> NDArray[np.float64]:
     return (U * s) @ Vt
 
 
+def _orth(Y: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Householder QR: orthonormal columns spanning ``range(Y)``, even when ``Y`` is rank deficient."""
+    return scipy.linalg.qr(Y, mode="economic", overwrite_a=True, check_finite=False)[0]
+
+
+def _rescale(Y: NDArray[np.float64]) -> NDArray[np.float64]:
+    """LU with partial pivoting, ``P L``: well-scaled columns (unit lower-triangular ``L``), same range.
+
+    All the intermediate steps of subspace iteration need; half the cost of a Householder QR.
+    """
+    return scipy.linalg.lu(Y, permute_l=True, overwrite_a=True, check_finite=False)[0]
+
+
 def randomized_svd(
     A: ArrayLike,
     r: int,
@@ -205,19 +218,9 @@ def randomized_svd(
     gen = as_rng(rng, "rng")
     ell = min(r + p, m, n)
 
-    def orth(Y: NDArray[np.float64]) -> NDArray[np.float64]:
-        # Householder QR: Q has orthonormal columns even when Y is rank deficient.
-        return scipy.linalg.qr(Y, mode="economic", overwrite_a=True, check_finite=False)[0]
-
-    def rescale(Y: NDArray[np.float64]) -> NDArray[np.float64]:
-        # LU with partial pivoting: P L spans a space containing range(Y) and its
-        # columns are well scaled (unit lower-triangular L), which is all the
-        # intermediate steps need; half the cost of a Householder QR.
-        return scipy.linalg.lu(Y, permute_l=True, overwrite_a=True, check_finite=False)[0]
-
     Y = A @ gen.standard_normal((n, ell))
     for _ in range(q):  # subspace iteration: the algorithm is this recurrence
-        Y = A @ rescale(A.T @ rescale(Y))
-    Q = orth(Y)
+        Y = A @ _rescale(A.T @ _rescale(Y))
+    Q = _orth(Y)
     UB, s, Vt = np.linalg.svd(Q.T @ A, full_matrices=False)
     return Q @ UB[:, :r], s[:r].copy(), Vt[:r].copy()
