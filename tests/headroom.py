@@ -59,8 +59,8 @@ def allclose_headroom(actual: Any, desired: Any, rtol: float = 1e-7, atol: float
     d = np.asarray(desired)
     if a.dtype.kind not in "biufc" or d.dtype.kind not in "biufc":
         return math.inf
-    a, d = np.broadcast_arrays(a.astype(complex if "c" in a.dtype.kind + d.dtype.kind else float),
-                               d.astype(complex if "c" in a.dtype.kind + d.dtype.kind else float))
+    kind = complex if "c" in a.dtype.kind + d.dtype.kind else float
+    a, d = np.broadcast_arrays(a.astype(kind), d.astype(kind))
     finite = np.isfinite(a) & np.isfinite(d)
     if not finite.any():
         return math.inf
